@@ -1,0 +1,40 @@
+# Two entry points: `make demo` (train + evaluate on bundled data) and `make test` (the test suite).
+# Both create or refresh the project virtualenv themselves. torch is installed first and pinned to the
+# CPU build (an unpinned torch would pull gigabytes of CUDA wheels).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_PIN := torch==2.13.0
+DEMO_OUT ?= runs/demo
+
+.PHONY: demo test install install-dev clean
+
+$(VENV)/.torch:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q $(TORCH_PIN)
+	touch $@
+
+$(VENV)/.installed-all: $(VENV)/.torch pyproject.toml
+	$(PIP) install -q $(TORCH_PIN) -e ".[all]"
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.torch pyproject.toml
+	$(PIP) install -q $(TORCH_PIN) -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed-all
+
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(VENV)/bin/siamkit train --dataset digits --out $(DEMO_OUT)
+	$(VENV)/bin/siamkit verify $(DEMO_OUT)/model.ckpt $(DEMO_OUT)/samples/0_a.png $(DEMO_OUT)/samples/0_b.png
+	$(VENV)/bin/siamkit verify $(DEMO_OUT)/model.ckpt $(DEMO_OUT)/samples/0_a.png $(DEMO_OUT)/samples/1_a.png
+
+test: install-dev
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

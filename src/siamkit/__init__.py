@@ -1,0 +1,61 @@
+"""siamkit: learn whether two things are the same, with Siamese networks in PyTorch.
+
+Pair label convention everywhere: **1 = same / similar, 0 = different**.
+
+Names are imported lazily, so ``import siamkit`` stays fast; ``siamkit.SiameseNet`` etc. load
+their module on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load": "siamkit.checkpoint",
+    "load_checkpoint": "siamkit.checkpoint",
+    "save_checkpoint": "siamkit.checkpoint",
+    "Checkpoint": "siamkit.checkpoint",
+    "TrainConfig": "siamkit.config",
+    "LabeledData": "siamkit.data",
+    "PairDataset": "siamkit.data",
+    "digits": "siamkit.data",
+    "image_folder": "siamkit.data",
+    "load_dataset": "siamkit.data",
+    "class_disjoint_split": "siamkit.data",
+    "stratified_split": "siamkit.data",
+    "LeNet": "siamkit.encoders",
+    "MLP": "siamkit.encoders",
+    "build_encoder": "siamkit.encoders",
+    "SiamkitError": "siamkit.errors",
+    "DistanceHead": "siamkit.heads",
+    "ClassifierHead": "siamkit.heads",
+    "ContrastiveLoss": "siamkit.losses",
+    "PairBCEWithLogitsLoss": "siamkit.losses",
+    "SiameseNet": "siamkit.models",
+    "fit": "siamkit.training",
+    "pair_scores": "siamkit.evaluation",
+    "roc_auc": "siamkit.evaluation",
+    "equal_error_rate": "siamkit.evaluation",
+    "calibrate_threshold": "siamkit.evaluation",
+    "verification_report": "siamkit.evaluation",
+    "verify_files": "siamkit.verification",
+    "ExperimentConfig": "siamkit.workflow",
+    "run_training": "siamkit.workflow",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'siamkit' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,3 @@
+from siamkit.cli import main
+
+main()

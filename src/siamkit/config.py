@@ -1,0 +1,42 @@
+"""Plain-dataclass configuration shared by the trainer and the workflow (no heavy imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from siamkit.errors import ConfigError
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+
+
+@dataclass
+class TrainConfig:
+    """How to train. ``lr`` is the optimizer's learning rate; SGD uses momentum 0.9.
+
+    ``resample_pairs`` draws fresh training pairs every epoch (seeded by ``seed`` and the epoch).
+    ``checkpoint_dir`` receives ``last.ckpt`` after every epoch; ``resume`` continues from it.
+    """
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    optimizer: str = "adam"
+    seed: int = 0
+    precision: str = "32-true"
+    accelerator: str = "cpu"
+    devices: int = 1
+    strategy: str = "auto"
+    progress: bool = True
+    resample_pairs: bool = True
+    checkpoint_dir: Path | None = None
+    resume: bool = False
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer '{self.optimizer}'; choose one of: {', '.join(OPTIMIZERS)}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ConfigError(f"epochs and batch_size must be ≥ 1, got {self.epochs} and {self.batch_size}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be > 0, got {self.lr}")

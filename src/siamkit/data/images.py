@@ -1,0 +1,52 @@
+"""Image files → float tensors ``[C, H, W]`` in [0, 1], with errors that name the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from siamkit.errors import DataError
+from siamkit.fileio import atomic_path
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+_MODES = {1: "L", 3: "RGB"}
+
+
+def load_image(
+    path: str | Path, channels: int = 1, size: tuple[int, int] | None = None
+) -> torch.Tensor:
+    """Read one image as a float tensor ``[channels, H, W]`` with values in [0, 1].
+
+    Args:
+        path: a PNG, JPEG or other Pillow-readable file.
+        channels: 1 (grayscale) or 3 (RGB); the image is converted to that mode.
+        size: ``(H, W)`` to resize to (bilinear); ``None`` keeps the file's size.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if channels not in _MODES:
+        raise DataError(f"channels must be 1 or 3, got {channels}")
+    if not path.is_file():
+        raise DataError(f"image file not found: {path}")
+    try:
+        with Image.open(path) as image:
+            image = image.convert(_MODES[channels])
+            if size is not None and image.size != (size[1], size[0]):
+                image = image.resize((size[1], size[0]), Image.BILINEAR)
+            data = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8)
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(f"cannot read image {path}: {exc}; give a PNG or JPEG file") from None
+    return data.view(height, width, channels).permute(2, 0, 1).float().div_(255.0)
+
+
+def save_image(image: torch.Tensor, path: str | Path) -> None:
+    """Write ``[1, H, W]`` or ``[3, H, W]`` values in [0, 1] as a PNG (temp file, then rename)."""
+    from PIL import Image
+
+    array = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+    pil = Image.fromarray(array[..., 0] if array.shape[2] == 1 else array)
+    with atomic_path(path) as tmp:
+        pil.save(tmp, format="PNG")

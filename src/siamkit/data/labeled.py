@@ -1,0 +1,50 @@
+"""Labelled items held in memory: the input every pair and triplet builder starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from siamkit.errors import DataError
+
+
+@dataclass
+class LabeledData:
+    """Items ``x`` ``[N, ...]`` (images: float ``[N, C, H, W]`` in [0, 1]) with class ids ``y`` ``[N]``.
+
+    ``class_names[k]`` names class id ``k``. ``name`` says where the data came from.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    class_names: list[str] = field(default_factory=list)
+    name: str = "data"
+
+    def __post_init__(self) -> None:
+        if self.x.shape[0] != self.y.shape[0]:
+            raise DataError(
+                f"{self.name}: {self.x.shape[0]} items but {self.y.shape[0]} labels; "
+                "give one class label per item"
+            )
+        if self.y.dtype.is_floating_point or self.y.dtype == torch.bool:
+            raise DataError(f"{self.name}: class labels must be integers, got {self.y.dtype}")
+        self.y = self.y.long()
+        if not self.class_names and len(self.y):
+            self.class_names = [str(k) for k in range(int(self.y.max()) + 1)]
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one item, e.g. ``(C, H, W)``."""
+        return tuple(self.x.shape[1:])
+
+    def classes(self) -> list[int]:
+        """Sorted class ids present in this data."""
+        return torch.unique(self.y).tolist()
+
+    def subset(self, index: torch.Tensor) -> "LabeledData":
+        """Items at ``index`` (class ids and names unchanged)."""
+        return LabeledData(self.x[index], self.y[index], self.class_names, self.name)

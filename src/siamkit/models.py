@@ -1,0 +1,58 @@
+"""Pair models. A model maps a pair batch ``x1, x2`` (``[B, ...]`` each) to one score per pair ``[B]``
+and says which way the score points through ``score_kind`` (see :mod:`siamkit.heads`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from siamkit.encoders import ENCODERS
+from siamkit.heads import HEADS
+from siamkit.registry import Buildable, Registry, spec_of
+
+MODELS = Registry("model")
+
+
+@MODELS.register("siamese")
+class SiameseNet(Buildable, nn.Module):
+    """Shared-weight Siamese network: one ``encoder`` embeds both inputs, ``head`` scores the pair.
+
+    Both branches run as **one** batched pass (``torch.cat`` of the two halves), so the weights are
+    shared by construction and batch-norm statistics see both halves.
+
+    Args:
+        encoder: maps ``[B, ...]`` to embeddings ``[B, D]``.
+        head: maps two ``[B, D]`` embeddings to scores ``[B]`` and has a ``score_kind``.
+
+    Example:
+        >>> from siamkit.encoders import LeNet
+        >>> from siamkit.heads import DistanceHead
+        >>> net = SiameseNet(LeNet(in_channels=1, embedding_dim=16), DistanceHead())
+        >>> net(torch.zeros(4, 1, 8, 8), torch.ones(4, 1, 8, 8)).shape
+        torch.Size([4])
+    """
+
+    def __init__(self, encoder: nn.Module, head: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+        self.spec_args = {"encoder": spec_of(encoder), "head": spec_of(head)}
+
+    @classmethod
+    def from_spec_args(cls, encoder: dict[str, Any], head: dict[str, Any]) -> "SiameseNet":
+        return cls(ENCODERS.build(encoder), HEADS.build(head))
+
+    @property
+    def score_kind(self) -> str:
+        return self.head.score_kind
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Embeddings ``[B, D]`` of single inputs ``x`` ``[B, ...]``."""
+        return self.encoder(x)
+
+    def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        a, b = self.encoder(torch.cat([x1, x2], dim=0)).chunk(2, dim=0)
+        return self.head(a, b)

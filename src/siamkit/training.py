@@ -1,0 +1,143 @@
+"""Training with Lightning: a LightningModule for pair models and :func:`fit`.
+
+``fit`` gives progress bars, per-epoch checkpoints (``checkpoint_dir/last.ckpt``), resume,
+precision settings and Lightning's strategies; it is deterministic for a given ``seed``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+
+from siamkit.config import TrainConfig
+from siamkit.data.pairs import PairDataset, pair_loader
+from siamkit.errors import ConfigError
+from siamkit.losses import check_loss_fits_model
+from siamkit.registry import spec_of
+
+__all__ = ["FitResult", "PairModule", "TrainConfig", "fit"]
+
+
+class PairModule(pl.LightningModule):
+    """Wraps a pair model and a pair loss; batches are ``(x1, x2, y)`` with y 1 = same.
+
+    ``history`` holds one dict per epoch: ``epoch``, ``train_loss`` and, with validation pairs,
+    ``val_loss`` (means over pairs). It is saved in checkpoints, so a resumed run keeps it.
+    """
+
+    def __init__(self, model: nn.Module, loss: nn.Module, config: TrainConfig) -> None:
+        super().__init__()
+        self.model = model
+        self.loss = loss
+        self.config = config
+        self.history: list[dict[str, float]] = []
+        self._sums: dict[str, list[torch.Tensor]] = {}
+
+    def _step(self, batch, stage: str) -> torch.Tensor:
+        x1, x2, y = batch
+        loss = self.loss(self.model(x1, x2), y)
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))
+        total = self._sums.setdefault(stage, [loss.new_zeros((), dtype=torch.float32)] * 2)
+        total[0] = total[0] + loss.detach().float() * len(y)
+        total[1] = total[1] + len(y)
+        return loss
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def on_train_epoch_end(self) -> None:
+        row: dict[str, float] = {"epoch": self.current_epoch}
+        for stage, (loss_sum, count) in self._sums.items():
+            row[f"{stage}_loss"] = float(loss_sum / count.clamp_min(1))
+        self._sums.clear()
+        self.history.append(row)
+
+    def configure_optimizers(self):
+        params = self.model.parameters()
+        c = self.config
+        if c.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
+        optimizer = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
+        return optimizer(params, lr=c.lr, weight_decay=c.weight_decay)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["siamkit"] = {"model_spec": spec_of(self.model), "history": self.history}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.history = list(checkpoint.get("siamkit", {}).get("history", []))
+
+
+@dataclass
+class FitResult:
+    """The trained model (in eval mode) and its per-epoch loss history."""
+
+    model: nn.Module
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def fit(
+    model: nn.Module,
+    loss: nn.Module,
+    train_pairs: PairDataset,
+    val_pairs: PairDataset | None = None,
+    config: TrainConfig | None = None,
+) -> FitResult:
+    """Train ``model`` on ``train_pairs`` with ``loss``; validate on ``val_pairs`` each epoch.
+
+    Example:
+        >>> result = fit(net, ContrastiveLoss(), train_pairs, val_pairs, TrainConfig(epochs=5))  # doctest: +SKIP
+        >>> result.history[-1]["val_loss"]  # doctest: +SKIP
+    """
+    config = config or TrainConfig()
+    check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    module = PairModule(model, loss, config)
+    train_loader = pair_loader(
+        train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs
+    )
+    val_loader = pair_loader(val_pairs, 512) if val_pairs is not None else None
+
+    callbacks = []
+    ckpt_path = None
+    if config.checkpoint_dir is not None:
+        from lightning.pytorch.callbacks import ModelCheckpoint
+
+        callbacks.append(ModelCheckpoint(dirpath=config.checkpoint_dir, save_last=True, save_top_k=0))
+        last = Path(config.checkpoint_dir) / "last.ckpt"
+        if config.resume and last.is_file():
+            ckpt_path = str(last)
+    elif config.resume:
+        raise ConfigError("resume needs a checkpoint_dir to resume from")
+
+    trainer = pl.Trainer(
+        max_epochs=config.epochs,
+        accelerator=config.accelerator,
+        devices=config.devices,
+        strategy=config.strategy,
+        precision=config.precision,
+        deterministic=True,
+        logger=False,
+        callbacks=callbacks,
+        enable_checkpointing=bool(callbacks),
+        enable_progress_bar=config.progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+    # Lightning's start-up chatter (accelerator lines, tips) is noise for a library call.
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning_utilities.core.rank_zero"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=".*`isinstance\\(treespec, LeafSpec\\)`.*")
+        trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path)
+    return FitResult(model.eval(), module.history)

@@ -1,0 +1,261 @@
+"""The end-to-end verification workflow behind ``siamkit train`` and ``siamkit eval``:
+
+data → class-disjoint + stratified split → pairs → model → fit → threshold calibrated on
+validation pairs → metrics on test pairs (seen classes) and on pairs of classes never trained on →
+checkpoint, ``metrics.json``, ``history.csv`` and plots in one output folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from siamkit.checkpoint import Checkpoint, save_checkpoint
+from siamkit.config import TrainConfig
+from siamkit.conventions import to_similarity
+from siamkit.data import LabeledData, PairDataset, class_disjoint_split, load_dataset, save_image, stratified_split
+from siamkit.encoders import build_encoder
+from siamkit.errors import ConfigError, DataError
+from siamkit.evaluation import calibrate_threshold, pair_scores, verification_report
+from siamkit.fileio import atomic_path, write_json
+from siamkit.heads import ClassifierHead, DistanceHead
+from siamkit.losses import ContrastiveLoss, PairBCEWithLogitsLoss
+from siamkit.models import SiameseNet
+
+HEAD_LOSSES = {"distance": "contrastive", "classifier": "bce"}
+DEFAULT_HELD_OUT = {"digits": ["7", "8", "9"]}
+
+
+@dataclass
+class ExperimentConfig:
+    """What to train and how to split the data.
+
+    ``held_out``: class names never seen in training, evaluated as "unseen classes";
+    ``None`` uses the dataset's default (digits: 7, 8, 9; other data with ≥ 5 classes: the last 30 %).
+    ``fractions``: train / validation / test shares of the remaining (seen-class) items.
+    ``train_pairs``: pairs drawn afresh each epoch; ``eval_pairs``: pairs per evaluation split.
+    """
+
+    dataset: str = "digits"
+    encoder: str = "lenet"
+    head: str = "distance"
+    metric: str = "euclidean"
+    features: tuple[str, ...] = ("abs",)
+    loss: str | None = None
+    embedding_dim: int = 32
+    margin: float = 1.0
+    held_out: list[str] | None = None
+    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    train_pairs: int = 10000
+    eval_pairs: int = 4000
+    image_size: tuple[int, int] | None = None
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        if self.head not in HEAD_LOSSES:
+            raise ConfigError(f"unknown head '{self.head}'; choose one of: {', '.join(HEAD_LOSSES)}")
+        self.loss = self.loss or HEAD_LOSSES[self.head]
+
+    @property
+    def seed(self) -> int:
+        return self.train.seed
+
+
+@dataclass
+class Splits:
+    """Disjoint item sets: train / val / test of the seen classes, and all items of unseen classes."""
+
+    train: LabeledData
+    val: LabeledData
+    test: LabeledData
+    unseen: LabeledData | None
+    held_out: list[str]
+
+
+def default_held_out(data: LabeledData) -> list[str]:
+    if data.name in DEFAULT_HELD_OUT:
+        return DEFAULT_HELD_OUT[data.name]
+    names = [data.class_names[k] for k in data.classes()]
+    return names[-math.ceil(0.3 * len(names)) :] if len(names) >= 5 else []
+
+
+def split_data(
+    data: LabeledData, held_out: list[str] | None, fractions: tuple[float, ...], seed: int
+) -> Splits:
+    """Hold out whole classes (by name), then split the rest stratified into train / val / test."""
+    held_out = default_held_out(data) if held_out is None else list(held_out)
+    unknown = [name for name in held_out if name not in data.class_names]
+    if unknown:
+        raise DataError(
+            f"held-out classes {unknown} are not in {data.name} (its classes: "
+            f"{', '.join(data.class_names)})"
+        )
+    unseen = None
+    seen_data = data
+    if held_out:
+        seen_idx, unseen_idx = class_disjoint_split(data.y, [data.class_names.index(n) for n in held_out])
+        seen_data, unseen = data.subset(seen_idx), data.subset(unseen_idx)
+    parts = stratified_split(seen_data.y, fractions, seed)
+    train, val, test = (seen_data.subset(p) for p in parts)
+    for name, part in (("train", train), ("validation", val), ("test", test)):
+        if len(part.classes()) < 2:
+            raise DataError(
+                f"the {name} split of {data.name} has fewer than two classes; add data or hold out fewer classes"
+            )
+    return Splits(train, val, test, unseen if unseen is not None and len(unseen.classes()) >= 2 else None, held_out)
+
+
+def build_model(config: ExperimentConfig, input_shape: tuple[int, ...]) -> SiameseNet:
+    """The shared-weight Siamese model the config describes, for inputs of ``input_shape``."""
+    encoder = build_encoder(config.encoder, input_shape, config.embedding_dim)
+    if config.head == "distance":
+        head = DistanceHead(config.metric)
+    else:
+        head = ClassifierHead(config.embedding_dim, config.features)
+    return SiameseNet(encoder, head)
+
+
+def build_loss(config: ExperimentConfig) -> nn.Module:
+    if config.loss == "contrastive":
+        return ContrastiveLoss(margin=config.margin)
+    if config.loss == "bce":
+        return PairBCEWithLogitsLoss()
+    raise ConfigError(f"unknown loss '{config.loss}'; choose one of: contrastive, bce")
+
+
+def eval_pairs(split: LabeledData, num_pairs: int, seed: int) -> PairDataset:
+    return PairDataset(split, num_pairs, seed=seed)
+
+
+def _write_history(history: list[dict[str, float]], path: Path) -> None:
+    keys = sorted({k for row in history for k in row}, key=lambda k: (k != "epoch", k))
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(history)
+
+
+def _write_samples(test: LabeledData, folder: Path) -> list[Path]:
+    """Two test images of each of the first two classes, for trying ``siamkit verify``."""
+    written = []
+    if test.x.ndim != 4 or test.x.shape[1] not in (1, 3):
+        return written
+    for cls in test.classes()[:2]:
+        idx = torch.nonzero(test.y == cls).flatten()[:2]
+        for suffix, i in zip("ab", idx.tolist()):
+            path = folder / f"{test.class_names[cls]}_{suffix}.png"
+            save_image(test.x[i], path)
+            written.append(path)
+    return written
+
+
+def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any]:
+    """Train, calibrate, evaluate and write everything to ``out_dir``; returns the metrics dict.
+
+    Writes ``model.ckpt`` (load with :func:`siamkit.load`), ``metrics.json``, ``history.csv``,
+    ``loss.png``, ``roc.png``, ``samples/*.png`` and Lightning's ``checkpoints/last.ckpt`` (for resume).
+    """
+    from siamkit.report import plot_loss, plot_roc
+    from siamkit.training import fit
+
+    out_dir = Path(out_dir)
+    data = load_dataset(config.dataset, size=config.image_size)
+    splits = split_data(data, config.held_out, config.fractions, config.seed)
+    torch.manual_seed(config.seed)
+    model = build_model(config, data.input_shape)
+    loss = build_loss(config)
+    train_pairs = PairDataset(splits.train, config.train_pairs, seed=config.seed)
+    val_pairs = eval_pairs(splits.val, config.eval_pairs, config.seed + 1)
+
+    train_config = config.train
+    train_config.checkpoint_dir = train_config.checkpoint_dir or out_dir / "checkpoints"
+    started = time.perf_counter()
+    result = fit(model, loss, train_pairs, val_pairs, train_config)
+    train_seconds = time.perf_counter() - started
+
+    val_scores, val_labels = pair_scores(model, val_pairs)
+    threshold = calibrate_threshold(val_scores, val_labels, model.score_kind)
+    meta: dict[str, Any] = {
+        "threshold": threshold,
+        "score_kind": model.score_kind,
+        "input_shape": list(data.input_shape),
+        "dataset": config.dataset,
+        "class_names": data.class_names,
+        "split": {"held_out": splits.held_out, "fractions": list(config.fractions), "seed": config.seed},
+        "eval_pairs": config.eval_pairs,
+        "experiment": {k: v for k, v in asdict(config).items() if k != "train"},
+    }
+    metrics, test_curves = evaluate_splits(model, splits, threshold, config.eval_pairs, config.seed)
+    metrics["val"] = verification_report(val_scores, val_labels, model.score_kind, threshold).as_dict()
+    metrics.update(train_seconds=round(train_seconds, 2), epochs=len(result.history))
+    meta["metrics"] = metrics
+
+    save_checkpoint(out_dir / "model.ckpt", model, meta)
+    write_json(out_dir / "metrics.json", metrics)
+    _write_history(result.history, out_dir / "history.csv")
+    plot_loss(result.history, out_dir / "loss.png")
+    curves = {"validation": (to_similarity(val_scores, model.score_kind), val_labels)}
+    curves.update(test_curves)
+    plot_roc(curves, out_dir / "roc.png")
+    _write_samples(splits.test, out_dir / "samples")
+    return metrics
+
+
+def evaluate_splits(
+    model: nn.Module, splits: Splits, threshold: float, num_pairs: int, seed: int
+) -> tuple[dict[str, Any], dict[str, tuple[torch.Tensor, torch.Tensor]]]:
+    """Seen-class test metrics at the top level, unseen-class metrics under ``"unseen_classes"``.
+
+    Also returns ``(similarity, labels)`` per evaluated split, for ROC plots.
+    """
+    parts = {"test (seen classes)": (splits.test, seed + 2)}
+    if splits.unseen is not None:
+        parts["unseen classes"] = (splits.unseen, seed + 3)
+    metrics: dict[str, Any] = {"threshold": threshold, "score_kind": model.score_kind}
+    curves = {}
+    for name, (part, part_seed) in parts.items():
+        scores, labels = pair_scores(model, eval_pairs(part, num_pairs, part_seed))
+        report = verification_report(scores, labels, model.score_kind, threshold).as_dict()
+        if name.startswith("unseen"):
+            metrics["unseen_classes"] = {"classes": splits.held_out, **report}
+        else:
+            metrics.update(report)
+        curves[name] = (to_similarity(scores, model.score_kind), labels)
+    return metrics, curves
+
+
+def evaluate_checkpoint(checkpoint: Checkpoint, dataset: str, num_pairs: int | None = None) -> dict[str, Any]:
+    """Metrics of a trained checkpoint at its calibrated threshold.
+
+    On the dataset it was trained on, the stored split is rebuilt and the test (seen classes) and
+    unseen-class pairs are scored; on any other dataset, pairs are drawn from all of its items.
+    """
+    meta = checkpoint.meta
+    if checkpoint.threshold is None:
+        raise ConfigError("the checkpoint has no calibrated threshold; train it with `siamkit train`")
+    data = load_dataset(dataset)
+    expected = checkpoint.input_shape
+    if expected is not None and tuple(data.input_shape) != expected:
+        raise DataError(
+            f"{dataset} items have shape {list(data.input_shape)} but the model expects {list(expected)}"
+        )
+    num_pairs = num_pairs or meta.get("eval_pairs", 4000)
+    split = meta.get("split", {})
+    if dataset == meta.get("dataset"):
+        splits = split_data(data, split.get("held_out"), tuple(split.get("fractions")), split.get("seed", 0))
+        metrics, _ = evaluate_splits(
+            checkpoint.model, splits, checkpoint.threshold, num_pairs, split.get("seed", 0)
+        )
+    else:
+        scores, labels = pair_scores(checkpoint.model, eval_pairs(data, num_pairs, 0))
+        metrics = verification_report(scores, labels, checkpoint.score_kind, checkpoint.threshold).as_dict()
+        metrics["score_kind"] = checkpoint.score_kind
+    metrics["dataset"] = dataset
+    return metrics
