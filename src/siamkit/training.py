@@ -119,6 +119,9 @@ def fit(
     elif config.resume:
         raise ConfigError("resume needs a checkpoint_dir to resume from")
 
+    # Lightning's start-up chatter (accelerator lines, tips) is noise for a library call.
+    for name in ("lightning.pytorch", "lightning.pytorch.utilities.rank_zero", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     trainer = pl.Trainer(
         max_epochs=config.epochs,
         accelerator=config.accelerator,
@@ -133,9 +136,6 @@ def fit(
         enable_model_summary=False,
         num_sanity_val_steps=0,
     )
-    # Lightning's start-up chatter (accelerator lines, tips) is noise for a library call.
-    for name in ("lightning.pytorch", "lightning.fabric", "lightning_utilities.core.rank_zero"):
-        logging.getLogger(name).setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         warnings.filterwarnings("ignore", message=".*`isinstance\\(treespec, LeafSpec\\)`.*")
