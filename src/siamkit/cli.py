@@ -145,21 +145,22 @@ def verify(
 
 def run(argv: Optional[list[str]] = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
-    import click
-
     try:
         result = app(args=argv, prog_name="siamkit", standalone_mode=False)
     except SiamkitError as exc:
         print(f"siamkit: error: {exc}", file=sys.stderr)
         return 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        print(f"siamkit: error: {exc.format_message()}", file=sys.stderr)
-        return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("siamkit: interrupted", file=sys.stderr)
         return 130
+    except typer.TyperException as exc:  # usage errors: bad option values, missing arguments
+        if exc.__class__.__name__ == "NoArgsIsHelpError":
+            exc.show()
+        else:
+            print(f"siamkit: error: {exc.format_message()}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
     except OSError as exc:
         print(f"siamkit: error: {exc}", file=sys.stderr)
         return 2

@@ -23,6 +23,8 @@ class SiameseNet(Buildable, nn.Module):
     Both branches run as **one** batched pass (``torch.cat`` of the two halves), so the weights are
     shared by construction and batch-norm statistics see both halves.
 
+    Any encoder works for training; a checkpoint needs registered parts (see :mod:`siamkit.registry`).
+
     Args:
         encoder: maps ``[B, ...]`` to embeddings ``[B, D]``.
         head: maps two ``[B, D]`` embeddings to scores ``[B]`` and has a ``score_kind``.
@@ -39,7 +41,10 @@ class SiameseNet(Buildable, nn.Module):
         super().__init__()
         self.encoder = encoder
         self.head = head
-        self.spec_args = {"encoder": spec_of(encoder), "head": spec_of(head)}
+
+    @property
+    def spec_args(self) -> dict[str, Any]:  # read at save time, so replaced parts are seen
+        return {"encoder": spec_of(self.encoder), "head": spec_of(self.head)}
 
     @classmethod
     def from_spec_args(cls, encoder: dict[str, Any], head: dict[str, Any]) -> "SiameseNet":
