@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 TORCH_PIN := torch==2.13.0
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test install install-dev clean
+.PHONY: demo test install install-dev fashion-mnist clean
 
 $(VENV)/.torch:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ demo: install
 
 test: install-dev
 	$(PY) -m pytest -q
+
+# Fashion-MNIST (70,000 real 28×28 images) from Debian's package; read from /usr/share/datasets/fashion-mnist.
+fashion-mnist:
+	test -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz || \
+		(apt-get update -q && apt-get install -y -q dataset-fashion-mnist)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -56,7 +56,12 @@ def _print_metrics(metrics: dict, title: str) -> None:
 @app.command()
 def train(
     out: Path = typer.Option(..., "--out", help="Output folder for model.ckpt, metrics.json and plots."),
-    dataset: str = typer.Option("digits", help="Bundled dataset name, or a folder root/<class>/<image>."),
+    dataset: str = typer.Option(
+        "digits", help="Bundled dataset (digits, fashion-mnist), or a folder root/<class>/<image>."
+    ),
+    protocol: str = typer.Option(
+        "unseen-classes", help="unseen-classes (hold classes out, report them apart) or all-classes."
+    ),
     encoder: str = typer.Option("lenet", help="Encoder: lenet or mlp."),
     head: str = typer.Option("distance", help="Pair head: distance (contrastive loss) or classifier (BCE)."),
     metric: str = typer.Option("euclidean", help="Distance head metric: euclidean, squared_euclidean, cosine."),
@@ -69,7 +74,7 @@ def train(
     train_pairs: int = typer.Option(10000, min=1, help="Training pairs drawn afresh each epoch."),
     eval_pairs: int = typer.Option(4000, min=1, help="Pairs per evaluation split."),
     held_out: Optional[str] = typer.Option(
-        None, help="Comma-separated class names never trained on (default: digits 7,8,9)."
+        None, help="Comma-separated class names never trained on (default: digits 7,8,9; fashion-mnist Sneaker,Bag,Ankle boot)."
     ),
     image_size: Optional[str] = typer.Option(None, help="Resize folder images to HEIGHTxWIDTH."),
     seed: int = typer.Option(0, help="Seed for splits, pairs and initialisation."),
@@ -82,6 +87,7 @@ def train(
 
     config = ExperimentConfig(
         dataset=dataset,
+        protocol=protocol,
         encoder=encoder,
         head=head,
         metric=metric,

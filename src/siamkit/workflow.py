@@ -20,7 +20,15 @@ from torch import nn
 from siamkit.checkpoint import Checkpoint, save_checkpoint
 from siamkit.config import TrainConfig
 from siamkit.conventions import to_similarity
-from siamkit.data import LabeledData, PairDataset, class_disjoint_split, load_dataset, save_image, stratified_split
+from siamkit.data import (
+    LabeledData,
+    PairDataset,
+    as_float,
+    class_disjoint_split,
+    load_dataset,
+    save_image,
+    stratified_split,
+)
 from siamkit.encoders import build_encoder
 from siamkit.errors import ConfigError, DataError
 from siamkit.evaluation import calibrate_threshold, pair_scores, verification_report
@@ -30,20 +38,26 @@ from siamkit.losses import ContrastiveLoss, PairBCEWithLogitsLoss
 from siamkit.models import SiameseNet
 
 HEAD_LOSSES = {"distance": "contrastive", "classifier": "bce"}
-DEFAULT_HELD_OUT = {"digits": ["7", "8", "9"]}
+DEFAULT_HELD_OUT = {"digits": ["7", "8", "9"], "fashion-mnist": ["Sneaker", "Bag", "Ankle boot"]}
+PROTOCOLS = ("unseen-classes", "all-classes")
 
 
 @dataclass
 class ExperimentConfig:
     """What to train and how to split the data.
 
-    ``held_out``: class names never seen in training, evaluated as "unseen classes";
-    ``None`` uses the dataset's default (digits: 7, 8, 9; other data with ≥ 5 classes: the last 30 %).
-    ``fractions``: train / validation / test shares of the remaining (seen-class) items.
+    ``protocol``: ``"unseen-classes"`` holds whole classes out of training and reports them apart;
+    ``"all-classes"`` trains on every class.
+    ``held_out``: class names never seen in training, evaluated as "unseen classes"; ``None`` uses the
+    dataset's default (digits: 7, 8, 9; fashion-mnist: Sneaker, Bag, Ankle boot; other data with
+    ≥ 5 classes: the last 30 %).
+    ``fractions``: train / validation / test shares of the remaining (seen-class) items; data with an
+    official train/test split keeps it (see :func:`split_data`).
     ``train_pairs``: pairs drawn afresh each epoch; ``eval_pairs``: pairs per evaluation split.
     """
 
     dataset: str = "digits"
+    protocol: str = "unseen-classes"
     encoder: str = "lenet"
     head: str = "distance"
     metric: str = "euclidean"
@@ -62,6 +76,12 @@ class ExperimentConfig:
         if self.head not in HEAD_LOSSES:
             raise ConfigError(f"unknown head '{self.head}'; choose one of: {', '.join(HEAD_LOSSES)}")
         self.loss = self.loss or HEAD_LOSSES[self.head]
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(f"unknown protocol '{self.protocol}'; choose one of: {', '.join(PROTOCOLS)}")
+        if self.protocol == "all-classes":
+            if self.held_out:
+                raise ConfigError("--held-out contradicts the all-classes protocol; drop one of them")
+            self.held_out = []
 
     @property
     def seed(self) -> int:
@@ -89,7 +109,13 @@ def default_held_out(data: LabeledData) -> list[str]:
 def split_data(
     data: LabeledData, held_out: list[str] | None, fractions: tuple[float, ...], seed: int
 ) -> Splits:
-    """Hold out whole classes (by name), then split the rest stratified into train / val / test."""
+    """Hold out whole classes (by name), then split the rest into train / val / test.
+
+    Without an official split, seen-class items are split stratified by ``fractions``. With one
+    (``data.split``: 0 = official train, 1 = official test), the official test items of seen classes
+    are the test set, the official train items are split train / val in the ratio of the first two
+    fractions, and only official test items of held-out classes are scored as unseen.
+    """
     held_out = default_held_out(data) if held_out is None else list(held_out)
     unknown = [name for name in held_out if name not in data.class_names]
     if unknown:
@@ -102,8 +128,15 @@ def split_data(
     if held_out:
         seen_idx, unseen_idx = class_disjoint_split(data.y, [data.class_names.index(n) for n in held_out])
         seen_data, unseen = data.subset(seen_idx), data.subset(unseen_idx)
-    parts = stratified_split(seen_data.y, fractions, seed)
-    train, val, test = (seen_data.subset(p) for p in parts)
+    if seen_data.split is None:
+        train, val, test = (seen_data.subset(p) for p in stratified_split(seen_data.y, fractions, seed))
+    else:
+        official_train = seen_data.subset(torch.nonzero(seen_data.split == 0).flatten())
+        test = seen_data.subset(torch.nonzero(seen_data.split == 1).flatten())
+        share = fractions[0] / (fractions[0] + fractions[1])
+        train, val = (official_train.subset(p) for p in stratified_split(official_train.y, (share, 1 - share), seed))
+        if unseen is not None:
+            unseen = unseen.subset(torch.nonzero(unseen.split == 1).flatten())
     for name, part in (("train", train), ("validation", val), ("test", test)):
         if len(part.classes()) < 2:
             raise DataError(
@@ -151,7 +184,7 @@ def _write_samples(test: LabeledData, folder: Path) -> list[Path]:
         idx = torch.nonzero(test.y == cls).flatten()[:2]
         for suffix, i in zip("ab", idx.tolist()):
             path = folder / f"{test.class_names[cls]}_{suffix}.png"
-            save_image(test.x[i], path)
+            save_image(as_float(test.x[i]), path)
             written.append(path)
     return written
 

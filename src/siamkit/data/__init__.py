@@ -1,7 +1,9 @@
 """Data: labelled sources, pairs, splits and loaders (pair label 1 = same, 0 = different)."""
 
 from siamkit.data.images import load_image, save_image
-from siamkit.data.labeled import LabeledData
+from siamkit.data.fashion import fashion_mnist
+from siamkit.data.idx import read_idx
+from siamkit.data.labeled import LabeledData, as_float
 from siamkit.data.pairs import (
     PairBatchSampler,
     PairDataset,
@@ -16,14 +18,17 @@ from siamkit.data.splits import class_disjoint_split, stratified_split
 __all__ = [
     "DATASETS",
     "LabeledData",
+    "as_float",
     "PairBatchSampler",
     "PairDataset",
     "class_disjoint_split",
     "digits",
+    "fashion_mnist",
     "image_folder",
     "load_dataset",
     "load_image",
     "pair_loader",
+    "read_idx",
     "sample_pairs",
     "save_image",
     "stack_pairs",

@@ -11,15 +11,19 @@ from siamkit.errors import DataError
 
 @dataclass
 class LabeledData:
-    """Items ``x`` ``[N, ...]`` (images: float ``[N, C, H, W]`` in [0, 1]) with class ids ``y`` ``[N]``.
+    """Items ``x`` ``[N, ...]`` with class ids ``y`` ``[N]``.
 
-    ``class_names[k]`` names class id ``k``. ``name`` says where the data came from.
+    Images are float ``[N, C, H, W]`` in [0, 1], or ``uint8`` (0–255 meaning [0, 1]) to save memory:
+    :func:`as_float` converts a batch when it is used. ``class_names[k]`` names class id ``k``;
+    ``name`` says where the data came from; ``split``, when the source defines one, marks each item
+    as an official train (0) or test (1) item.
     """
 
     x: torch.Tensor
     y: torch.Tensor
     class_names: list[str] = field(default_factory=list)
     name: str = "data"
+    split: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.x.shape[0] != self.y.shape[0]:
@@ -47,4 +51,10 @@ class LabeledData:
 
     def subset(self, index: torch.Tensor) -> "LabeledData":
         """Items at ``index`` (class ids and names unchanged)."""
-        return LabeledData(self.x[index], self.y[index], self.class_names, self.name)
+        split = self.split[index] if self.split is not None else None
+        return LabeledData(self.x[index], self.y[index], self.class_names, self.name, split)
+
+
+def as_float(x: torch.Tensor) -> torch.Tensor:
+    """A batch as floats: ``uint8`` images are scaled to [0, 1], float tensors pass unchanged."""
+    return x.float().div_(255.0) if x.dtype == torch.uint8 else x

@@ -11,7 +11,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from siamkit.conventions import check_pair_labels
-from siamkit.data.labeled import LabeledData
+from siamkit.data.labeled import LabeledData, as_float
 from siamkit.errors import ConfigError, DataError
 
 
@@ -89,7 +89,7 @@ class PairDataset(Dataset):
 
     Build it from labelled items (balanced, seeded, no self-pairs unless asked) or from explicit
     pairs (:meth:`from_pairs`, :meth:`from_stacked`). Indexing with a tensor or list of indices returns
-    a whole batch by slicing: ``x1 [B, ...]``, ``x2 [B, ...]``, ``y [B]``.
+    a whole batch by slicing: ``x1 [B, ...]``, ``x2 [B, ...]``, ``y [B]`` (``uint8`` items as floats).
 
     Args:
         data: labelled items.
@@ -157,7 +157,7 @@ class PairDataset(Dataset):
 
     def __getitem__(self, index):
         pair = self.pairs[index]
-        return self.items[pair[..., 0]], self.items[pair[..., 1]], self.labels[index]
+        return as_float(self.items[pair[..., 0]]), as_float(self.items[pair[..., 1]]), self.labels[index]
 
 
 def unstack_pairs(stacked: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -10,6 +10,7 @@ from typing import Callable
 
 import torch
 
+from siamkit.data.fashion import fashion_mnist
 from siamkit.data.images import IMAGE_SUFFIXES, load_image
 from siamkit.data.labeled import LabeledData
 from siamkit.errors import DataError
@@ -76,7 +77,7 @@ def image_folder(
     return LabeledData(torch.stack(images), labels, [d.name for d in class_dirs], name=str(root))
 
 
-DATASETS: dict[str, Callable[[], LabeledData]] = {"digits": digits}
+DATASETS: dict[str, Callable[[], LabeledData]] = {"digits": digits, "fashion-mnist": fashion_mnist}
 
 
 def load_dataset(name_or_path: str, size: tuple[int, int] | None = None) -> LabeledData:
