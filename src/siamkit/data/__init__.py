@@ -12,19 +12,24 @@ from siamkit.data.pairs import (
 )
 from siamkit.data.sources import DATASETS, digits, image_folder, load_dataset
 from siamkit.data.splits import class_disjoint_split, stratified_split
+from siamkit.data.triplets import PKBatchSampler, TripletDataset, pk_loader, sample_triplets
 
 __all__ = [
     "DATASETS",
     "LabeledData",
+    "PKBatchSampler",
     "PairBatchSampler",
     "PairDataset",
+    "TripletDataset",
     "class_disjoint_split",
     "digits",
     "image_folder",
     "load_dataset",
     "load_image",
     "pair_loader",
+    "pk_loader",
     "sample_pairs",
+    "sample_triplets",
     "save_image",
     "stack_pairs",
     "stratified_split",
