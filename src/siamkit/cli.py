@@ -61,7 +61,11 @@ def train(
     head: str = typer.Option("distance", help="Pair head: distance (contrastive loss) or classifier (BCE)."),
     metric: str = typer.Option("euclidean", help="Distance head metric: euclidean, squared_euclidean, cosine."),
     embedding_dim: int = typer.Option(32, help="Embedding size D."),
-    margin: float = typer.Option(1.0, help="Contrastive margin (distance units)."),
+    loss: Optional[str] = typer.Option(
+        None, help="Loss: contrastive, triplet, bce, ce, cosine, hinge or mse (default: the head's usual loss)."
+    ),
+    mining: str = typer.Option("batch_hard", help="Triplet mining: batch_hard, batch_all or semi_hard."),
+    margin: Optional[float] = typer.Option(None, help="Loss margin (distance units; default: the loss's own)."),
     epochs: int = typer.Option(10, min=1, help="Training epochs."),
     batch_size: int = typer.Option(128, min=1, help="Pairs per batch."),
     lr: float = typer.Option(1e-3, help="Learning rate."),
@@ -86,6 +90,8 @@ def train(
         head=head,
         metric=metric,
         embedding_dim=embedding_dim,
+        loss=loss,
+        mining=mining,
         margin=margin,
         held_out=_csv(held_out),
         train_pairs=train_pairs,
