@@ -57,19 +57,29 @@ def check_class_labels(labels: torch.Tensor, batch_size: int) -> None:
         )
 
 
+def same_and_positive(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``same[i, j]`` (one class) and ``positive[i, j]`` (one class and ``i ≠ j``), both ``[B, B]`` bool."""
+    same = labels[:, None] == labels[None, :]
+    return same, same & ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+
+
 def triplet_mask(labels: torch.Tensor) -> torch.Tensor:
     """``valid[a, p, n]`` ``[B, B, B]``: ``a ≠ p`` share a class and ``n`` is of another class."""
-    same = labels[:, None] == labels[None, :]
-    positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+    same, positive = same_and_positive(labels)
     return positive[:, :, None] & ~same[:, None, :]
 
 
 def _margin_triplets(distances: torch.Tensor, labels: torch.Tensor, margin: float, strict_positive: bool):
-    slack = distances[:, None, :] - distances[:, :, None]  # slack[a, p, n] = d(a, n) − d(a, p)
-    keep = triplet_mask(labels) & (slack <= margin)
+    # Work on [positive pairs, B] rather than [B, B, B]: the same triplets, in the same (a, p, n)
+    # order, with K−1 instead of B rows per anchor.
+    same, positive = same_and_positive(labels)
+    a, p = positive.nonzero(as_tuple=True)
+    slack = distances[a] - distances[a, p][:, None]  # slack[q, n] = d(a_q, n) − d(a_q, p_q)
+    keep = ~same[a] & (slack <= margin)
     if strict_positive:
         keep &= slack > 0
-    return tuple(keep.nonzero(as_tuple=True))
+    q, n = keep.nonzero(as_tuple=True)
+    return a[q], p[q], n
 
 
 def batch_all(distances: torch.Tensor, labels: torch.Tensor, margin: float):
@@ -93,8 +103,7 @@ def batch_hard(distances: torch.Tensor, labels: torch.Tensor, margin: float | No
     Anchors without a positive or without a negative in the batch are skipped. ``margin`` is unused
     (accepted so all strategies share one signature). Returns ``(a, p, n)``, each ``[A]``.
     """
-    same = labels[:, None] == labels[None, :]
-    positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+    same, positive = same_and_positive(labels)
     farthest_pos = distances.masked_fill(~positive, float("-inf")).max(dim=1)
     closest_neg = distances.masked_fill(same, float("inf")).min(dim=1)
     anchors = torch.nonzero(positive.any(dim=1) & (~same).any(dim=1)).flatten()
