@@ -317,3 +317,18 @@ def test_workflow_wires_losses_to_models():
         build_loss(ExperimentConfig(head="classifier", loss="triplet"))
     with pytest.raises(ConfigError, match="mining"):
         build_loss(ExperimentConfig(loss="triplet", mining="hardest"))
+
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_every_cli_loss_builds_a_model_it_fits_and_backpropagates(loss):
+    head = "classifier" if loss in ("bce", "ce", "mse") else "distance"
+    config = ExperimentConfig(loss=loss, head=head, metric="cosine" if loss == "cosine" else "euclidean")
+    model, criterion = build_model(config, (1, 8, 8)), build_loss(config)
+    check_loss_fits_model(criterion, model.score_kind)
+    x = torch.rand(8, 1, 8, 8)
+    y = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    value = criterion(model.embed(x), y) if loss == "triplet" else criterion(model(x[:4], x[4:]), y[:4] % 2)
+    value.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
