@@ -67,7 +67,7 @@ def train(
     mining: str = typer.Option("batch_hard", help="Triplet mining: batch_hard, batch_all or semi_hard."),
     margin: Optional[float] = typer.Option(None, help="Loss margin (distance units; default: the loss's own)."),
     epochs: int = typer.Option(10, min=1, help="Training epochs."),
-    batch_size: int = typer.Option(128, min=1, help="Pairs per batch."),
+    batch_size: int = typer.Option(128, min=1, help="Pairs per batch (items per P×K batch with --loss triplet)."),
     lr: float = typer.Option(1e-3, help="Learning rate."),
     optimizer: str = typer.Option("adam", help="adam, adamw or sgd (momentum 0.9)."),
     train_pairs: int = typer.Option(10000, min=1, help="Training pairs drawn afresh each epoch."),

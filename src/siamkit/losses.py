@@ -194,6 +194,7 @@ class TripletLoss(nn.Module):
         self.distance = distance
         self.reduction = reduction
         self.metric = "squared_euclidean" if squared else distance
+        self.pair_distance = DistanceHead(self.metric)
 
     def from_distances(self, d_ap: torch.Tensor, d_an: torch.Tensor) -> torch.Tensor:
         """The loss from anchor–positive and anchor–negative distances ``[T]`` each."""
@@ -212,8 +213,7 @@ class TripletLoss(nn.Module):
                 f"{tuple(anchor.shape)}, {tuple(positive.shape)}, {tuple(negative.shape)}. For class-labelled "
                 "batches use OnlineTripletLoss(embeddings, class_ids)"
             )
-        head = DistanceHead(self.metric)
-        return self.from_distances(head(anchor, positive), head(anchor, negative))
+        return self.from_distances(self.pair_distance(anchor, positive), self.pair_distance(anchor, negative))
 
 
 class OnlineTripletLoss(TripletLoss):

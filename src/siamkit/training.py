@@ -175,7 +175,7 @@ def fit_triplets(
     Batches hold ``P`` classes × ``K = items_per_class`` items, ``P = min(classes, batch_size // K)``;
     if that caps ``P`` at the number of classes, ``K`` grows to ``batch_size // P`` so batches keep
     about ``config.batch_size`` items. An epoch shows about ``len(train_data)`` items. Validation
-    loss is the same mined loss on fixed P×K batches of ``val_data``.
+    loss is the same mined loss on P×K batches of ``val_data``.
 
     Example:
         >>> net = TripletNet(LeNet(in_channels=1, embedding_dim=32))  # doctest: +SKIP
