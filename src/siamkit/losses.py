@@ -1,7 +1,9 @@
-"""Pair losses. Pair label convention: **1 = same, 0 = different** unless an argument says otherwise.
+"""Pair and triplet losses. Pair label convention: **1 = same, 0 = different** unless an argument
+says otherwise; losses written for ±1 labels (cosine embedding, hinge) map our 0/1 labels explicitly.
 
 Each loss declares the head output it needs in ``expects`` (``"distance"`` or ``"similarity"``),
 so a mismatched model/loss combination fails before training instead of training to nonsense.
+``LOSSES`` names them for the CLI (``siamkit train --loss ...``); docs/losses.md gives each formula.
 """
 
 from __future__ import annotations
@@ -11,9 +13,28 @@ import torch.nn.functional as F
 from torch import nn
 
 from siamkit.conventions import check_pair_labels
-from siamkit.errors import ConfigError
+from siamkit.errors import ConfigError, LabelError
+from siamkit.heads import DistanceHead
+from siamkit.mining import TripletMiner, pairwise_distances
 
 REDUCTIONS = ("mean", "half_mean", "sum")
+TRIPLET_REDUCTIONS = ("mean", "mean_nonzero", "sum")
+
+
+def check_pair_batch(scores: torch.Tensor, labels: torch.Tensor) -> None:
+    """Raise :class:`LabelError` unless ``labels`` are 0/1 pair labels ``[B]`` aligned with ``scores`` ``[B, ...]``."""
+    if labels.ndim != 1 or scores.ndim == 0 or labels.shape[0] != scores.shape[0]:
+        raise LabelError(
+            f"pair labels must have shape [B] with one label per pair; scores {tuple(scores.shape)}, "
+            f"labels {tuple(labels.shape)}"
+        )
+    check_pair_labels(labels)
+
+
+def plus_minus_labels(labels: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Map siamkit pair labels (1 = same, 0 = different) to the ±1 labels of torch's embedding losses."""
+    check_pair_labels(labels)
+    return labels.to(dtype) * 2 - 1
 
 
 class ContrastiveLoss(nn.Module):
@@ -63,7 +84,7 @@ class ContrastiveLoss(nn.Module):
         self.reduction = reduction
 
     def forward(self, distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        check_pair_labels(labels)
+        check_pair_batch(distances, labels)
         similar = (labels == self.similar_label).to(distances.dtype)
         pull = distances
         push = (self.margin - distances).clamp_min(0)
@@ -75,6 +96,55 @@ class ContrastiveLoss(nn.Module):
         scale = 0.5 if self.reduction == "half_mean" else 1.0
         return scale * per_pair.mean()
 
+    def from_embeddings(self, a: torch.Tensor, b: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The same loss on Euclidean distances ``‖a − b‖`` (``a, b`` ``[B, D]``), through
+        :class:`ContrastiveFunction` and its hand-written backward instead of autograd."""
+        check_pair_batch(a, labels)
+        similar = (labels == self.similar_label).to(a.dtype)
+        scale = {"sum": 1.0, "mean": 1.0 / len(labels), "half_mean": 0.5 / len(labels)}[self.reduction]
+        return ContrastiveFunction.apply(a, b, similar, self.margin, self.squared, scale)
+
+
+class ContrastiveFunction(torch.autograd.Function):
+    """Contrastive loss on two embeddings with a hand-written backward (the classic Caffe layer).
+
+    Forward, with ``d = ‖a − b‖``, ``h = max(0, margin − d)`` and ``s`` = 1 for similar pairs::
+
+        squared=True :  L = scale · Σ_i  s_i·d_i²  + (1 − s_i)·h_i²
+        squared=False:  L = scale · Σ_i  s_i·d_i   + (1 − s_i)·h_i
+
+    Backward (∂d/∂a = (a − b)/d, and ∂L/∂b = −∂L/∂a)::
+
+        squared=True :  ∂L/∂a_i = scale · (2·s_i − 2·(1 − s_i)·h_i / d_i) · (a_i − b_i)
+        squared=False:  ∂L/∂a_i = scale · (s_i − (1 − s_i)·[h_i > 0]) / d_i · (a_i − b_i)
+
+    ``apply(a [B, D], b [B, D], similar [B] float 0/1, margin, squared, scale)`` → scalar.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, similar, margin: float, squared: bool, scale: float):
+        diff = a - b
+        squared_distance = diff.pow(2).sum(dim=1)
+        distance = squared_distance.clamp_min(1e-12).sqrt()
+        hinge = (margin - distance).clamp_min(0)
+        if squared:
+            per_pair = similar * squared_distance + (1 - similar) * hinge.pow(2)
+        else:
+            per_pair = similar * distance + (1 - similar) * hinge
+        ctx.save_for_backward(diff, distance, hinge, similar)
+        ctx.squared, ctx.scale = squared, scale
+        return scale * per_pair.sum()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        diff, distance, hinge, similar = ctx.saved_tensors
+        if ctx.squared:
+            coef = 2 * similar - 2 * (1 - similar) * hinge / distance
+        else:
+            coef = (similar - (1 - similar) * (hinge > 0).to(diff.dtype)) / distance
+        grad_a = (grad_output * ctx.scale * coef)[:, None] * diff
+        return grad_a, -grad_a, None, None, None, None
+
 
 class PairBCEWithLogitsLoss(nn.Module):
     """Binary cross-entropy on logits of "same" (label 1 = same), for classifier heads.
@@ -85,8 +155,205 @@ class PairBCEWithLogitsLoss(nn.Module):
     expects = "similarity"
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        check_pair_labels(labels)
+        check_pair_batch(logits, labels)
         return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+
+
+class TripletLoss(nn.Module):
+    """Triplet margin loss on explicit triplets (Weinberger & Saul 2009; Schroff et al. 2015)::
+
+        L_i = max(0, d(a_i, p_i) − d(a_i, n_i) + margin)
+
+    Args:
+        margin: required gap between the negative and the positive distance (distance units).
+        squared: use squared Euclidean distances (FaceNet's form); Euclidean only.
+        distance: ``"euclidean"`` or ``"cosine"`` (``1 − cos``).
+        reduction: ``"mean"`` over triplets, ``"mean_nonzero"`` (over triplets with loss > 0, as
+            pytorch-metric-learning's default reducer) or ``"sum"``.
+
+    Shapes: ``anchor, positive, negative`` ``[B, D]`` each → scalar. :attr:`metric` names the pair
+    distance (a :class:`~siamkit.heads.DistanceHead` metric) that a model trained with it should score with.
+    """
+
+    expects = "distance"
+
+    def __init__(
+        self, margin: float = 0.2, squared: bool = False, distance: str = "euclidean", reduction: str = "mean"
+    ) -> None:
+        super().__init__()
+        if margin < 0:
+            raise ConfigError(f"margin must be ≥ 0, got {margin}")
+        if distance not in ("euclidean", "cosine"):
+            raise ConfigError(f"triplet distance must be 'euclidean' or 'cosine', got '{distance}'")
+        if squared and distance == "cosine":
+            raise ConfigError("squared=True applies to the Euclidean distance only; use distance='euclidean'")
+        if reduction not in TRIPLET_REDUCTIONS:
+            raise ConfigError(f"reduction must be one of {TRIPLET_REDUCTIONS}, got '{reduction}'")
+        self.margin = float(margin)
+        self.squared = squared
+        self.distance = distance
+        self.reduction = reduction
+        self.metric = "squared_euclidean" if squared else distance
+        self.pair_distance = DistanceHead(self.metric)
+
+    def from_distances(self, d_ap: torch.Tensor, d_an: torch.Tensor) -> torch.Tensor:
+        """The loss from anchor–positive and anchor–negative distances ``[T]`` each."""
+        losses = (d_ap - d_an + self.margin).clamp_min(0)
+        if self.reduction == "sum":
+            return losses.sum()
+        if self.reduction == "mean_nonzero":
+            losses = losses[losses > 0]
+        # An empty selection gives 0 (still attached to the graph), not NaN.
+        return losses.sum() / max(len(losses), 1)
+
+    def forward(self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
+        if not anchor.shape == positive.shape == negative.shape or anchor.ndim != 2:
+            raise LabelError(
+                "TripletLoss takes three aligned embedding batches [B, D]; got "
+                f"{tuple(anchor.shape)}, {tuple(positive.shape)}, {tuple(negative.shape)}. For class-labelled "
+                "batches use OnlineTripletLoss(embeddings, class_ids)"
+            )
+        return self.from_distances(self.pair_distance(anchor, positive), self.pair_distance(anchor, negative))
+
+
+class OnlineTripletLoss(TripletLoss):
+    """Triplet loss over triplets mined inside a batch of class-labelled embeddings.
+
+    Args:
+        margin, squared, distance, reduction: as in :class:`TripletLoss`.
+        strategy: ``"batch_hard"`` (default), ``"batch_all"`` or ``"semi_hard"``; see :mod:`siamkit.mining`.
+
+    Shapes: ``embeddings`` ``[B, D]``, ``labels`` ``[B]`` integer **class ids** (not pair labels) → scalar.
+    After a call, ``last_num_triplets`` holds how many triplets were mined.
+
+    Example:
+        >>> loss = OnlineTripletLoss(margin=0.2, strategy="batch_hard")
+        >>> value = loss(torch.randn(8, 4), torch.tensor([0, 0, 1, 1, 2, 2, 3, 3]))
+    """
+
+    def __init__(
+        self,
+        margin: float = 0.2,
+        strategy: str = "batch_hard",
+        squared: bool = False,
+        distance: str = "euclidean",
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(margin, squared, distance, reduction)
+        self.miner = TripletMiner(strategy, margin, self.metric)
+        self.last_num_triplets = 0
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if embeddings.ndim != 2:
+            raise LabelError(f"embeddings must be [B, D], got {tuple(embeddings.shape)}")
+        distances = pairwise_distances(embeddings, self.metric)
+        a, p, n = self.miner.mine(distances, labels)
+        self.last_num_triplets = len(a)
+        return self.from_distances(distances[a, p], distances[a, n])
+
+
+class PairCrossEntropyLoss(nn.Module):
+    """Softmax cross-entropy over two logits ``(l0 = different, l1 = same)``; label 1 = same.
+
+    Accepts either the logits ``[B, 2]`` or the log-odds ``l1 − l0`` ``[B]`` that a two-logit head's
+    ``forward`` returns; both give ``−log softmax(l)_y`` (on log-odds that equals BCE-with-logits).
+    """
+
+    expects = "similarity"
+
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        check_pair_batch(logits, labels)
+        if logits.ndim == 2 and logits.shape[1] == 2:
+            return F.cross_entropy(logits, labels.long())
+        if logits.ndim == 1:
+            return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+        raise LabelError(f"cross-entropy needs logits [B, 2] or log-odds [B], got {tuple(logits.shape)}")
+
+
+class CosineEmbeddingPairLoss(nn.Module):
+    """``torch.nn.CosineEmbeddingLoss`` on a cosine distance head, with our 0/1 labels mapped to ±1.
+
+    With ``d = 1 − cos(a, b)`` from ``DistanceHead(metric="cosine")``::
+
+        same (1):       L_i = d_i                       (= 1 − cos)
+        different (0):  L_i = max(0, 1 − d_i − margin)  (= max(0, cos − margin))
+
+    Args: ``margin`` in [−1, 1] (torch suggests 0 to 0.5). Shapes: ``distances [B]``, ``labels [B]`` → mean.
+    """
+
+    expects = "distance"
+
+    def __init__(self, margin: float = 0.0) -> None:
+        super().__init__()
+        if not -1.0 <= margin <= 1.0:
+            raise ConfigError(f"cosine margin must be in [-1, 1], got {margin}")
+        self.margin = float(margin)
+
+    def forward(self, distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        check_pair_batch(distances, labels)
+        target = plus_minus_labels(labels, distances.dtype)
+        cosine = 1.0 - distances
+        per_pair = torch.where(target > 0, 1.0 - cosine, (cosine - self.margin).clamp_min(0))
+        return per_pair.mean()
+
+
+class HingeEmbeddingPairLoss(nn.Module):
+    """``torch.nn.HingeEmbeddingLoss`` on pair distances, with our 0/1 labels mapped to ±1::
+
+        same (1): L_i = d_i        different (0): L_i = max(0, margin − d_i)
+
+    The unsquared contrastive loss. Shapes: ``distances [B]``, ``labels [B]`` → mean.
+    """
+
+    expects = "distance"
+
+    def __init__(self, margin: float = 1.0) -> None:
+        super().__init__()
+        if margin <= 0:
+            raise ConfigError(f"margin must be > 0, got {margin}")
+        self.margin = float(margin)
+
+    def forward(self, distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        check_pair_batch(distances, labels)
+        return F.hinge_embedding_loss(distances, plus_minus_labels(labels, distances.dtype), self.margin)
+
+
+class PairMSELoss(nn.Module):
+    """Mean squared error between ``sigmoid(logit)`` and the 0/1 label: ``L_i = (σ(l_i) − y_i)²``.
+
+    Weak, kept for comparison: its gradient ``2(σ − y)·σ(1 − σ)`` vanishes when the sigmoid
+    saturates, including on confidently *wrong* pairs, so it learns slower than BCE.
+    Shapes: ``logits [B]``, ``labels [B]`` → mean.
+    """
+
+    expects = "similarity"
+
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        check_pair_batch(logits, labels)
+        return F.mse_loss(torch.sigmoid(logits), labels.to(logits.dtype))
+
+
+LOSSES: dict[str, type[nn.Module]] = {
+    "contrastive": ContrastiveLoss,
+    "triplet": OnlineTripletLoss,
+    "bce": PairBCEWithLogitsLoss,
+    "ce": PairCrossEntropyLoss,
+    "cosine": CosineEmbeddingPairLoss,
+    "hinge": HingeEmbeddingPairLoss,
+    "mse": PairMSELoss,
+}
+MARGIN_LOSSES = ("contrastive", "triplet", "cosine", "hinge")
+
+
+def loss_from_name(name: str, margin: float | None = None, **kwargs) -> nn.Module:
+    """Build the loss registered as ``name`` (see ``LOSSES``); ``margin=None`` keeps its default."""
+    if name not in LOSSES:
+        raise ConfigError(f"unknown loss '{name}'; choose one of: {', '.join(LOSSES)}")
+    if margin is not None:
+        if name not in MARGIN_LOSSES:
+            raise ConfigError(f"the {name} loss has no margin; drop --margin or use one of {', '.join(MARGIN_LOSSES)}")
+        kwargs["margin"] = margin
+    return LOSSES[name](**kwargs)
 
 
 def check_loss_fits_model(loss: nn.Module, score_kind: str) -> None:

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from siamkit.encoders import ENCODERS
-from siamkit.heads import HEADS
+from siamkit.heads import HEADS, DistanceHead
 from siamkit.registry import Buildable, Registry, spec_of
 
 MODELS = Registry("model")
@@ -61,3 +61,45 @@ class SiameseNet(Buildable, nn.Module):
     def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
         a, b = self.encoder(torch.cat([x1, x2], dim=0)).chunk(2, dim=0)
         return self.head(a, b)
+
+
+@MODELS.register("triplet")
+class TripletNet(SiameseNet):
+    """Triplet network: one shared ``encoder`` embeds anchor, positive and negative in one batched pass.
+
+    Trained with triplet losses on embeddings (:meth:`embed_triplets`, or :meth:`embed` on P×K
+    batches for online mining). For evaluation it *is* a Siamese network with a
+    :class:`~siamkit.heads.DistanceHead` of the same ``metric``: ``forward(x1, x2)`` returns pair
+    distances ``[B]`` (``score_kind == "distance"``), so threshold calibration, ``siamkit eval`` and
+    ``siamkit verify`` treat it like any pair model.
+
+    Args:
+        encoder: maps ``[B, ...]`` to embeddings ``[B, D]``.
+        metric: the distance the triplet loss uses: ``"euclidean"``, ``"squared_euclidean"`` or ``"cosine"``.
+
+    Example:
+        >>> from siamkit.encoders import LeNet
+        >>> net = TripletNet(LeNet(in_channels=1, embedding_dim=16))
+        >>> a, p, n = net.embed_triplets(*torch.zeros(3, 4, 1, 8, 8))
+        >>> a.shape
+        torch.Size([4, 16])
+    """
+
+    def __init__(self, encoder: nn.Module, metric: str = "euclidean") -> None:
+        super().__init__(encoder, DistanceHead(metric))
+        self.spec_args = {"encoder": spec_of(encoder), "metric": metric}
+
+    @classmethod
+    def from_spec_args(cls, encoder: dict[str, Any], metric: str = "euclidean") -> "TripletNet":
+        return cls(ENCODERS.build(encoder), metric)
+
+    @property
+    def metric(self) -> str:
+        return self.head.metric
+
+    def embed_triplets(
+        self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Embeddings ``[B, D]`` of anchors, positives and negatives (``[B, ...]`` each), one encoder pass."""
+        a, p, n = self.encoder(torch.cat([anchor, positive, negative], dim=0)).chunk(3, dim=0)
+        return a, p, n

@@ -17,12 +17,13 @@ import torch
 from torch import nn
 
 from siamkit.config import TrainConfig
+from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
 from siamkit.errors import ConfigError
 from siamkit.losses import check_loss_fits_model
 from siamkit.registry import spec_of
 
-__all__ = ["FitResult", "PairModule", "TrainConfig", "fit"]
+__all__ = ["FitResult", "PairModule", "TrainConfig", "TripletModule", "fit", "fit_triplets"]
 
 
 class PairModule(pl.LightningModule):
@@ -40,9 +41,12 @@ class PairModule(pl.LightningModule):
         self.history: list[dict[str, float]] = []
         self._sums: dict[str, list[torch.Tensor]] = {}
 
-    def _step(self, batch, stage: str) -> torch.Tensor:
+    def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2, y = batch
-        loss = self.loss(self.model(x1, x2), y)
+        return self.loss(self.model(x1, x2), y), y
+
+    def _step(self, batch, stage: str) -> torch.Tensor:
+        loss, y = self._batch_loss(batch)
         self.log(f"{stage}_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))
         total = self._sums.setdefault(stage, [loss.new_zeros((), dtype=torch.float32)] * 2)
         total[0] = total[0] + loss.detach().float() * len(y)
@@ -106,7 +110,12 @@ def fit(
         train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs
     )
     val_loader = pair_loader(val_pairs, 512) if val_pairs is not None else None
+    _run_trainer(module, train_loader, val_loader, config)
+    return FitResult(model.eval(), module.history)
 
+
+def _run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfig) -> None:
+    """Fit ``module`` with a Lightning Trainer configured by ``config`` (checkpoints, resume, precision)."""
     callbacks = []
     ckpt_path = None
     if config.checkpoint_dir is not None:
@@ -140,4 +149,58 @@ def fit(
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         warnings.filterwarnings("ignore", message=".*`isinstance\\(treespec, LeafSpec\\)`.*")
         trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path)
+
+
+class TripletModule(PairModule):
+    """Online-mining triplet training: batches are ``(x [B, ...], class ids [B])`` (P×K batches);
+    ``loss`` (an :class:`~siamkit.losses.OnlineTripletLoss`) mines triplets among ``model.embed(x)``.
+    History and checkpoints as in :class:`PairModule`.
+    """
+
+    def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = batch
+        return self.loss(self.model.embed(x), y), y
+
+
+def fit_triplets(
+    model: nn.Module,
+    loss: nn.Module,
+    train_data: LabeledData,
+    val_data: LabeledData | None = None,
+    config: TrainConfig | None = None,
+    items_per_class: int = 4,
+) -> FitResult:
+    """Train ``model`` (e.g. a :class:`~siamkit.models.TripletNet`) with online triplet mining.
+
+    Batches hold ``P`` classes × ``K = items_per_class`` items, ``P = min(classes, batch_size // K)``;
+    if that caps ``P`` at the number of classes, ``K`` grows to ``batch_size // P`` so batches keep
+    about ``config.batch_size`` items. An epoch shows about ``len(train_data)`` items. Validation
+    loss is the same mined loss on P×K batches of ``val_data``.
+
+    Example:
+        >>> net = TripletNet(LeNet(in_channels=1, embedding_dim=32))  # doctest: +SKIP
+        >>> fit_triplets(net, OnlineTripletLoss(0.2, "batch_hard"), train, val, TrainConfig(epochs=5))  # doctest: +SKIP
+    """
+    config = config or TrainConfig()
+    check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    model_metric, loss_metric = getattr(model, "metric", None), getattr(loss, "metric", None)
+    if model_metric is not None and loss_metric is not None and model_metric != loss_metric:
+        raise ConfigError(
+            f"the model scores pairs by {model_metric} distance but the loss trains {loss_metric} distances; "
+            "build both with the same metric"
+        )
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    module = TripletModule(model, loss, config)
+    train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed)
+    val_loader = _pk_loader_for(val_data, config.batch_size, items_per_class, config.seed + 1) if val_data else None
+    _run_trainer(module, train_loader, val_loader, config)
     return FitResult(model.eval(), module.history)
+
+
+def _pk_loader_for(data: LabeledData, batch_size: int, items_per_class: int, seed: int):
+    from siamkit.data.triplets import pk_loader
+
+    num_classes = int((torch.bincount(data.y) >= 2).sum())
+    p = min(num_classes, max(2, batch_size // items_per_class))
+    k = max(items_per_class, batch_size // p)
+    return pk_loader(data, p, k, seed=seed)

@@ -34,8 +34,8 @@ from siamkit.errors import ConfigError, DataError
 from siamkit.evaluation import calibrate_threshold, pair_scores, verification_report
 from siamkit.fileio import atomic_path, write_json
 from siamkit.heads import ClassifierHead, DistanceHead
-from siamkit.losses import ContrastiveLoss, PairBCEWithLogitsLoss
-from siamkit.models import SiameseNet
+from siamkit.losses import loss_from_name
+from siamkit.models import SiameseNet, TripletNet
 
 HEAD_LOSSES = {"distance": "contrastive", "classifier": "bce"}
 DEFAULT_HELD_OUT = {"digits": ["7", "8", "9"], "fashion-mnist": ["Sneaker", "Bag", "Ankle boot"]}
@@ -54,6 +54,9 @@ class ExperimentConfig:
     ``fractions``: train / validation / test shares of the remaining (seen-class) items; data with an
     official train/test split keeps it (see :func:`split_data`).
     ``train_pairs``: pairs drawn afresh each epoch; ``eval_pairs``: pairs per evaluation split.
+    ``loss``: a name in :data:`siamkit.losses.LOSSES` (default: the head's usual loss); ``margin=None``
+    keeps the loss's own default. ``loss="triplet"`` trains a :class:`~siamkit.models.TripletNet` on
+    P×K batches with online ``mining`` (``batch_hard``, ``batch_all``, ``semi_hard``), ``items_per_class`` = K.
     """
 
     dataset: str = "digits"
@@ -64,13 +67,15 @@ class ExperimentConfig:
     features: tuple[str, ...] = ("abs",)
     loss: str | None = None
     embedding_dim: int = 32
-    margin: float = 1.0
+    margin: float | None = None
     held_out: list[str] | None = None
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
     train_pairs: int = 10000
     eval_pairs: int = 4000
     image_size: tuple[int, int] | None = None
     train: TrainConfig = field(default_factory=TrainConfig)
+    mining: str = "batch_hard"
+    items_per_class: int = 4
 
     def __post_init__(self) -> None:
         if self.head not in HEAD_LOSSES:
@@ -148,6 +153,8 @@ def split_data(
 def build_model(config: ExperimentConfig, input_shape: tuple[int, ...]) -> SiameseNet:
     """The shared-weight Siamese model the config describes, for inputs of ``input_shape``."""
     encoder = build_encoder(config.encoder, input_shape, config.embedding_dim)
+    if config.loss == "triplet":
+        return TripletNet(encoder, config.metric)
     if config.head == "distance":
         head = DistanceHead(config.metric)
     else:
@@ -156,11 +163,20 @@ def build_model(config: ExperimentConfig, input_shape: tuple[int, ...]) -> Siame
 
 
 def build_loss(config: ExperimentConfig) -> nn.Module:
-    if config.loss == "contrastive":
-        return ContrastiveLoss(margin=config.margin)
-    if config.loss == "bce":
-        return PairBCEWithLogitsLoss()
-    raise ConfigError(f"unknown loss '{config.loss}'; choose one of: contrastive, bce")
+    """The loss ``config.loss`` names (see :data:`siamkit.losses.LOSSES`), checked against the head and metric."""
+    if config.loss == "triplet":
+        if config.head != "distance":
+            raise ConfigError("the triplet loss trains embeddings compared by distance; use --head distance")
+        return loss_from_name(
+            "triplet",
+            config.margin,
+            strategy=config.mining,
+            squared=config.metric == "squared_euclidean",
+            distance="cosine" if config.metric == "cosine" else "euclidean",
+        )
+    if config.loss == "cosine" and (config.head != "distance" or config.metric != "cosine"):
+        raise ConfigError("the cosine loss needs cosine distances; use --head distance --metric cosine")
+    return loss_from_name(config.loss, config.margin)
 
 
 def eval_pairs(split: LabeledData, num_pairs: int, seed: int) -> PairDataset:
@@ -196,7 +212,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     ``loss.png``, ``roc.png``, ``samples/*.png`` and Lightning's ``checkpoints/last.ckpt`` (for resume).
     """
     from siamkit.report import plot_loss, plot_roc
-    from siamkit.training import fit
+    from siamkit.training import fit, fit_triplets
 
     out_dir = Path(out_dir)
     data = load_dataset(config.dataset, size=config.image_size)
@@ -210,7 +226,10 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     train_config = config.train
     train_config.checkpoint_dir = train_config.checkpoint_dir or out_dir / "checkpoints"
     started = time.perf_counter()
-    result = fit(model, loss, train_pairs, val_pairs, train_config)
+    if config.loss == "triplet":
+        result = fit_triplets(model, loss, splits.train, splits.val, train_config, config.items_per_class)
+    else:
+        result = fit(model, loss, train_pairs, val_pairs, train_config)
     train_seconds = time.perf_counter() - started
 
     val_scores, val_labels = pair_scores(model, val_pairs)

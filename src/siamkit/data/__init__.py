@@ -14,13 +14,16 @@ from siamkit.data.pairs import (
 )
 from siamkit.data.sources import DATASETS, digits, image_folder, load_dataset
 from siamkit.data.splits import class_disjoint_split, stratified_split
+from siamkit.data.triplets import PKBatchSampler, TripletDataset, pk_loader, sample_triplets
 
 __all__ = [
     "DATASETS",
     "LabeledData",
     "as_float",
+    "PKBatchSampler",
     "PairBatchSampler",
     "PairDataset",
+    "TripletDataset",
     "class_disjoint_split",
     "digits",
     "fashion_mnist",
@@ -29,7 +32,9 @@ __all__ = [
     "load_image",
     "pair_loader",
     "read_idx",
+    "pk_loader",
     "sample_pairs",
+    "sample_triplets",
     "save_image",
     "stack_pairs",
     "stratified_split",
