@@ -87,7 +87,10 @@ class TripletNet(SiameseNet):
 
     def __init__(self, encoder: nn.Module, metric: str = "euclidean") -> None:
         super().__init__(encoder, DistanceHead(metric))
-        self.spec_args = {"encoder": spec_of(encoder), "metric": metric}
+
+    @property
+    def spec_args(self) -> dict[str, Any]:
+        return {"encoder": spec_of(self.encoder), "metric": self.metric}
 
     @classmethod
     def from_spec_args(cls, encoder: dict[str, Any], metric: str = "euclidean") -> "TripletNet":
