@@ -54,10 +54,10 @@ def test_approximate_indexes_find_the_exact_neighbour_of_stored_items(index):
     assert hits == 20
 
 
-def test_ivf_needs_enough_items():
-    g, _ = _gallery(n=5, index="ivf", nlist=16)
-    with pytest.raises(GalleryError, match="needs at least 16 items"):
-        g.search(np.zeros(6), k=1)
+def test_small_ivf_gallery_is_searched_exactly():
+    g, vectors = _gallery(n=5, index="ivf", nlist=16)
+    distances = np.sqrt(((vectors - vectors[2] * 0.5) ** 2).sum(axis=1))
+    assert [m.id for m in g.search(vectors[2] * 0.5, k=5)] == [f"id{i}" for i in np.argsort(distances)]
 
 
 def test_remove_count_and_duplicates():
@@ -67,6 +67,7 @@ def test_remove_count_and_duplicates():
     assert g.count() == 9 and "id3" not in g
     assert all(m.id != "id3" for m in g.search(vectors[3], k=9))
     assert g.get("id4").label == "c4"  # positions after the removed item still map correctly
+    np.testing.assert_array_equal(g.vectors_of(["id4", "id0"]), vectors[[4, 0]])
     with pytest.raises(ItemNotFound, match="no item with id 'id3'"):
         g.remove("id3")
     with pytest.raises(DuplicateItem, match="id5"):

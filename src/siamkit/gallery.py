@@ -106,7 +106,8 @@ class Gallery:
         metric: ``"l2"`` (Euclidean distance) or ``"ip"`` (cosine similarity of normalised embeddings).
         index: ``"flat"`` (exact), ``"ivf"`` (inverted lists, ``nlist`` cells, ``nprobe`` searched) or
             ``"hnsw"`` (graph, ``hnsw_m`` links per node). Approximate indexes are built from all
-            embeddings at the first search after a change; IVF needs at least ``nlist`` items.
+            embeddings at the first search after a change (or by :meth:`build_index`); an IVF gallery
+            with fewer than ``nlist`` items is searched exactly.
     """
 
     def __init__(
@@ -176,6 +177,10 @@ class Gallery:
         """The item ``item_id`` (score 0.0), or :class:`ItemNotFound`."""
         pos = self._position(item_id)
         return Match(self._ids[pos], self._labels[pos], 0.0, dict(self._metadata[pos]))
+
+    def vectors_of(self, ids: Sequence[str]) -> np.ndarray:
+        """Stored embeddings ``[K, D]`` of the items ``ids`` (normalised for metric ip)."""
+        return self._vectors[[self._position(item_id) for item_id in ids]]
 
     def embeddings(self, label: str | None = None) -> np.ndarray:
         """Stored embeddings ``[N, D]`` (normalised for metric ip), optionally of one label only."""
@@ -317,6 +322,11 @@ class Gallery:
             if old.is_dir() and old.name != version and (old.name.startswith("v-") or old.name.endswith(".tmp")):
                 shutil.rmtree(old, ignore_errors=True)
 
+    @staticmethod
+    def exists(directory: str | Path) -> bool:
+        """Whether ``directory`` holds a saved gallery."""
+        return (Path(directory) / _CURRENT).is_file()
+
     @classmethod
     def open(
         cls, directory: str | Path, dim: int | None = None, model_hash: str | None = None
@@ -379,18 +389,17 @@ class Gallery:
         faiss_metric = faiss.METRIC_L2 if s["metric"] == "l2" else faiss.METRIC_INNER_PRODUCT
         if s["index"] == "hnsw":
             return faiss.IndexHNSWFlat(s["dim"], s["hnsw_m"], faiss_metric)
-        if s["index"] == "ivf":
-            if len(self._ids) < s["nlist"]:
-                raise GalleryError(
-                    f"an IVF index with nlist={s['nlist']} needs at least {s['nlist']} items, the gallery has "
-                    f"{len(self._ids)}; use index='flat' or a smaller nlist"
-                )
+        if s["index"] == "ivf" and len(self._ids) >= s["nlist"]:  # IVF trains on the items; smaller: exact
             quantizer = faiss.IndexFlatL2(s["dim"]) if s["metric"] == "l2" else faiss.IndexFlatIP(s["dim"])
             index = faiss.IndexIVFFlat(quantizer, s["dim"], s["nlist"], faiss_metric)
             index.train(self._vectors)
             index.nprobe = s["nprobe"]
             return index
         return faiss.IndexFlatL2(s["dim"]) if s["metric"] == "l2" else faiss.IndexFlatIP(s["dim"])
+
+    def build_index(self) -> None:
+        """Build the search index now (it is otherwise built at the first search after a change)."""
+        self._built_index()
 
     def _built_index(self) -> Any:
         if self._index is None:
