@@ -17,10 +17,17 @@ from siamkit.heads import ClassifierHead, DistanceHead
 from siamkit.models import SiameseNet
 
 
-@lru_cache(maxsize=1)
+_digits = lru_cache(maxsize=1)(digits)
+
+
 def digit_images() -> torch.Tensor:
     """The bundled digits ``[1797, 1, 8, 8]`` in [0, 1] (loaded once)."""
-    return digits().x
+    return _digits().x
+
+
+def digit_label(index: int) -> int:
+    """The class (0–9) of digit ``index``."""
+    return int(_digits().y[index])
 
 
 def make_checkpoint(path: Path, head: str = "distance", embedding_dim: int = 8, seed: int = 0) -> Path:
