@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import subprocess
@@ -207,3 +208,29 @@ def test_kill_during_save_leaves_the_old_gallery(tmp_path):
     # The next save cleans up what the crash left behind.
     opened.save(tmp_path / "gal")
     assert not [p for p in (tmp_path / "gal").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cli_enroll_and_search_offline(tmp_path, capsys):
+    from deploy_helpers import digit_label, digit_png, make_checkpoint
+    from siamkit.cli import run
+
+    ckpt = make_checkpoint(tmp_path / "model.ckpt")
+    for i in range(6):
+        folder = tmp_path / "people" / str(digit_label(i))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i}.png").write_bytes(digit_png(i))
+    (tmp_path / "extra.png").write_bytes(digit_png(10))
+    gallery = tmp_path / "gal"
+    assert run(["enroll", str(ckpt), str(tmp_path / "people"), "--gallery", str(gallery)]) == 0
+    assert run(["enroll", str(ckpt), str(tmp_path / "extra.png"), "--label", "ten", "--gallery", str(gallery)]) == 0
+    assert "now holds 7 items" in capsys.readouterr().out
+    query = tmp_path / "people" / str(digit_label(4)) / "4.png"
+    assert run(["search", str(ckpt), str(query), "--gallery", str(gallery), "-k", "3", "--json"]) == 0
+    matches = json.loads(capsys.readouterr().out)
+    assert len(matches) == 3 and matches[0]["id"] == f"{digit_label(4)}/4.png" and matches[0]["same"] is True
+    assert Gallery.open(gallery).count() == 7
+    # A single file without a label, and a search without a gallery, are one-line errors.
+    assert run(["enroll", str(ckpt), str(tmp_path / "extra.png"), "--gallery", str(gallery)]) == 2
+    assert "give its --label" in capsys.readouterr().err
+    assert run(["search", str(ckpt), str(query), "--gallery", str(tmp_path / "none")]) == 2
+    assert "siamkit enroll" in capsys.readouterr().err
