@@ -16,7 +16,8 @@ On disk a gallery is a directory::
 
 :meth:`Gallery.save` writes a complete new version folder, then replaces ``CURRENT`` (temp file +
 rename), then removes old versions: a crash at any moment leaves a gallery that opens with either
-the old or the new content. A gallery remembers the embedding size and a hash of the model that
+the old or the new content (one writing process per directory at a time; the service serialises its
+writes with a lock). A gallery remembers the embedding size and a hash of the model that
 made it; opening it for another model fails with a clear error.
 
 Example:
