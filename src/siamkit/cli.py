@@ -214,7 +214,7 @@ def serve(
     checkpoint: Path = typer.Argument(..., help="A model.ckpt written by `siamkit train`."),
     gallery: Path = typer.Option(..., "--gallery", help="Gallery folder (created if absent)."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, min=0, max=65535, help="TCP port."),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
     max_upload_mb: float = typer.Option(10.0, min=0.001, help="Largest accepted image upload, in MB."),
 ) -> None:
     """Serve the verify / embed / enroll / search API, its docs (/docs) and a web page (/) with uvicorn."""
