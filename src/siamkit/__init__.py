@@ -56,6 +56,8 @@ _EXPORTS = {
     "verify_files": "siamkit.verification",
     "ExperimentConfig": "siamkit.workflow",
     "run_training": "siamkit.workflow",
+    "Gallery": "siamkit.gallery",
+    "export_onnx": "siamkit.export",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

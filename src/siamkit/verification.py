@@ -1,4 +1,4 @@
-"""Verify one pair of image files with a trained checkpoint at its calibrated threshold."""
+"""Verify one pair of images with a trained checkpoint at its calibrated threshold."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from typing import Any
 
 import torch
 
-from siamkit.checkpoint import load_checkpoint
-from siamkit.data.images import load_image
+from siamkit.checkpoint import Checkpoint, load_checkpoint
+from siamkit.data.images import image_name, load_image
 from siamkit.errors import CheckpointError, DataError
 
 
-def load_model_input(path: str | Path, input_shape: tuple[int, ...], resize: bool = False) -> torch.Tensor:
-    """An image file as a model input ``[1, C, H, W]`` for a model expecting ``input_shape`` ``(C, H, W)``.
+def load_model_input(
+    path: str | Path | bytes, input_shape: tuple[int, ...], resize: bool = False
+) -> torch.Tensor:
+    """An image (file path or encoded bytes) as a model input ``[1, C, H, W]`` for a model expecting
+    ``input_shape`` ``(C, H, W)``.
 
     Channels are converted to ``C``; a different height/width is an error unless ``resize``.
     """
@@ -21,13 +24,45 @@ def load_model_input(path: str | Path, input_shape: tuple[int, ...], resize: boo
     image = load_image(path, channels, (height, width) if resize else None)
     if tuple(image.shape[1:]) != (height, width):
         raise DataError(
-            f"image {path} is {image.shape[1]}×{image.shape[2]} but the model expects {height}×{width}; "
-            "pass --resize to scale it"
+            f"{image_name(path)} is {image.shape[1]}×{image.shape[2]} but the model expects {height}×{width}; "
+            "pass --resize (resize=true) to scale it"
         )
     return image.unsqueeze(0)
 
 
+def require_image_model(checkpoint: Checkpoint, source: str | Path = "this checkpoint") -> tuple[int, int, int]:
+    """The ``(C, H, W)`` input shape of a calibrated image model, or a :class:`CheckpointError` saying why not."""
+    if checkpoint.threshold is None or checkpoint.input_shape is None:
+        raise CheckpointError(
+            f"{source} has no calibrated threshold or input shape; use a model.ckpt written by `siamkit train`"
+        )
+    if len(checkpoint.input_shape) != 3:
+        raise DataError(f"the model takes inputs of shape {list(checkpoint.input_shape)}, not images")
+    return checkpoint.input_shape  # type: ignore[return-value]
+
+
+def decide(checkpoint: Checkpoint, score: float) -> dict[str, Any]:
+    """Same / different for one pair ``score`` (in the model's ``score_kind``) at the calibrated threshold.
+
+    Returns ``score``, ``score_kind``, ``threshold``, ``same`` (bool) and ``rule``.
+    """
+    is_distance = checkpoint.score_kind == "distance"
+    same = score <= checkpoint.threshold if is_distance else score >= checkpoint.threshold
+    return {
+        "score": float(score),
+        "score_kind": checkpoint.score_kind,
+        "threshold": checkpoint.threshold,
+        "same": bool(same),
+        "rule": f"{checkpoint.score_kind} {'<=' if is_distance else '>='} threshold",
+    }
+
+
 @torch.no_grad()
+def verify_inputs(checkpoint: Checkpoint, x1: torch.Tensor, x2: torch.Tensor) -> dict[str, Any]:
+    """Score one pair of model inputs (``[1, C, H, W]`` each) and decide, as :func:`decide`."""
+    return decide(checkpoint, float(checkpoint.model(x1, x2)[0]))
+
+
 def verify_files(
     checkpoint_path: str | Path, image1: str | Path, image2: str | Path, resize: bool = False
 ) -> dict[str, Any]:
@@ -36,21 +71,7 @@ def verify_files(
     Returns ``score`` (in the model's ``score_kind``), ``threshold``, ``same`` (bool) and ``rule``.
     """
     checkpoint = load_checkpoint(checkpoint_path)
-    if checkpoint.threshold is None or checkpoint.input_shape is None:
-        raise CheckpointError(
-            f"{checkpoint_path} has no calibrated threshold or input shape; use a model.ckpt written by `siamkit train`"
-        )
-    if len(checkpoint.input_shape) != 3:
-        raise DataError(f"the model takes inputs of shape {list(checkpoint.input_shape)}, not images")
-    x1 = load_model_input(image1, checkpoint.input_shape, resize)
-    x2 = load_model_input(image2, checkpoint.input_shape, resize)
-    score = float(checkpoint.model(x1, x2)[0])
-    is_distance = checkpoint.score_kind == "distance"
-    same = score <= checkpoint.threshold if is_distance else score >= checkpoint.threshold
-    return {
-        "score": score,
-        "score_kind": checkpoint.score_kind,
-        "threshold": checkpoint.threshold,
-        "same": bool(same),
-        "rule": f"{checkpoint.score_kind} {'<=' if is_distance else '>='} threshold",
-    }
+    input_shape = require_image_model(checkpoint, checkpoint_path)
+    x1 = load_model_input(image1, input_shape, resize)
+    x2 = load_model_input(image2, input_shape, resize)
+    return verify_inputs(checkpoint, x1, x2)

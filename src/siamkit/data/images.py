@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
@@ -13,32 +14,42 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".ti
 _MODES = {1: "L", 3: "RGB"}
 
 
+def image_name(source: str | Path | bytes) -> str:
+    """How error messages name an image: its path, or ``uploaded image`` for raw bytes."""
+    return "uploaded image" if isinstance(source, (bytes, bytearray)) else f"image {source}"
+
+
 def load_image(
-    path: str | Path, channels: int = 1, size: tuple[int, int] | None = None
+    path: str | Path | bytes, channels: int = 1, size: tuple[int, int] | None = None
 ) -> torch.Tensor:
     """Read one image as a float tensor ``[channels, H, W]`` with values in [0, 1].
 
     Args:
-        path: a PNG, JPEG or other Pillow-readable file.
+        path: a PNG, JPEG or other Pillow-readable file, or the encoded file's bytes (an upload).
         channels: 1 (grayscale) or 3 (RGB); the image is converted to that mode.
         size: ``(H, W)`` to resize to (bilinear); ``None`` keeps the file's size.
     """
     from PIL import Image, UnidentifiedImageError
 
-    path = Path(path)
     if channels not in _MODES:
         raise DataError(f"channels must be 1 or 3, got {channels}")
-    if not path.is_file():
-        raise DataError(f"image file not found: {path}")
+    if isinstance(path, (bytes, bytearray)):
+        if not path:
+            raise DataError("the uploaded image is empty (0 bytes); give a PNG or JPEG file")
+        source = io.BytesIO(path)
+    else:
+        source = path = Path(path)
+        if not path.is_file():
+            raise DataError(f"image file not found: {path}")
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             image = image.convert(_MODES[channels])
             if size is not None and image.size != (size[1], size[0]):
                 image = image.resize((size[1], size[0]), Image.BILINEAR)
             data = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8)
             width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DataError(f"cannot read image {path}: {exc}; give a PNG or JPEG file") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(f"cannot read {image_name(path)}: {exc}; give a PNG or JPEG file") from None
     return data.view(height, width, channels).permute(2, 0, 1).float().div_(255.0)
 
 
