@@ -20,8 +20,11 @@ $(VENV)/.installed-all: $(VENV)/.torch pyproject.toml
 	$(PIP) install -q $(TORCH_PIN) -e ".[all]"
 	touch $@
 
+# The browser test drives Debian's Chromium through Selenium (no browser download); without it the test is skipped.
 $(VENV)/.installed-dev: $(VENV)/.torch pyproject.toml
 	$(PIP) install -q $(TORCH_PIN) -e ".[dev]"
+	command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium chromium-driver; } || \
+		echo "no chromium: the browser test will be skipped"
 	touch $@
 
 install: $(VENV)/.installed-all
