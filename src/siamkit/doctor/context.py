@@ -256,12 +256,12 @@ class DoctorContext:
         self.seed = seed
 
     # ---- batches ---------------------------------------------------------------------------
-    def probe_batch(self, offset: int = 0, size: int | None = None) -> tuple[torch.Tensor, ...]:
-        """Real pairs ``x1, x2, y`` (``size`` pairs starting at ``offset · size``); needs 0/1 labels."""
+    def probe_batch(self, start: int = 0, size: int | None = None) -> tuple[torch.Tensor, ...]:
+        """Real pairs ``x1, x2, y``: ``size`` (default ``probe_pairs``) pairs from pair ``start`` on."""
         if not self.sample.binary_labels:
             raise Skip("pair labels are not all 0/1 (see data.labels_not_binary)")
         size = size or self.probe_pairs
-        sl = slice(offset * size, (offset + 1) * size)
+        sl = slice(start, start + size)
         x1, x2, y = self.sample.x1[sl], self.sample.x2[sl], self.sample.labels[sl]
         if len(y) < 4 or len(torch.unique(y)) < 2:
             raise Skip("the probe batch needs at least 4 pairs with both labels")
