@@ -44,6 +44,7 @@ _EXPORTS = {
     "verify_files": "siamkit.verification",
     "ExperimentConfig": "siamkit.workflow",
     "run_training": "siamkit.workflow",
+    "diagnose": "siamkit.doctor",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
