@@ -58,6 +58,7 @@ _EXPORTS = {
     "run_training": "siamkit.workflow",
     "Gallery": "siamkit.gallery",
     "export_onnx": "siamkit.export",
+    "diagnose": "siamkit.doctor",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

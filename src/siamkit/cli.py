@@ -287,3 +287,35 @@ def run(argv: Optional[list[str]] = None) -> int:
 
 def main() -> None:
     sys.exit(run())
+
+
+@app.command()
+def doctor(
+    checkpoint: Path = typer.Argument(..., help="A model.ckpt written by `siamkit train`."),
+    dataset: str = typer.Option("digits", help="Dataset to diagnose on (its stored split if trained on it)."),
+    loss: Optional[str] = typer.Option(None, help="contrastive or bce (default: as trained / from the score kind)."),
+    optimizer: str = typer.Option("adam", help="Optimizer used for training: adam, adamw or sgd (momentum 0.9)."),
+    lr: float = typer.Option(1e-3, help="Learning rate used for training."),
+    pairs: int = typer.Option(256, min=8, help="Pairs read from the data."),
+    steps: int = typer.Option(40, min=1, help="Optimizer steps per training probe."),
+    seed: int = typer.Option(0, help="Seed for pairs and probes."),
+    as_json: bool = typer.Option(False, "--json", help="Print the diagnosis as JSON."),
+) -> None:
+    """Find what is wrong with a Siamese setup: data, model, training dynamics, loss convention.
+
+    Exits with status 1 when any finding has error severity.
+    """
+    from siamkit.checkpoint import load_checkpoint
+    from siamkit.doctor import print_diagnosis
+    from siamkit.doctor.checkpoint import diagnose_checkpoint
+
+    diagnosis = diagnose_checkpoint(
+        load_checkpoint(checkpoint), dataset, loss, optimizer, lr,
+        num_pairs=pairs, probe_pairs=min(32, pairs), steps=steps, seed=seed,
+    )
+    if as_json:
+        typer.echo(json.dumps(diagnosis.to_dict(), indent=2))
+    else:
+        print_diagnosis(diagnosis, title=f"siamkit doctor · {checkpoint} · {dataset}")
+    if not diagnosis.ok:
+        raise typer.Exit(code=1)

@@ -1,0 +1,348 @@
+"""What every check reads: the pairs, the model, the loss, the optimizer recipe, and short probes.
+
+Probes never touch the user's model: each trains or inspects a deep copy, seeded, for a fixed
+small number of steps. Pair labels follow siamkit's convention (1 = same, 0 = different).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Iterable
+
+import torch
+from torch import nn
+
+from siamkit.conventions import SCORE_KINDS, to_similarity
+from siamkit.data import LabeledData, PairDataset
+from siamkit.errors import ConfigError, DataError
+
+
+class Skip(Exception):
+    """Raised by a check that cannot run on this input; the message says why."""
+
+
+@dataclass
+class PairSample:
+    """Pairs drawn from the user's data: halves ``x1, x2`` ``[P, ...]``, raw labels ``[P]`` (float).
+
+    ``classes`` holds the class ids of each half ``[P, 2]`` when the source knows them;
+    ``items`` is the pool of distinct-or-not items the pairs come from ``[N, ...]``.
+    """
+
+    x1: torch.Tensor
+    x2: torch.Tensor
+    labels: torch.Tensor
+    items: torch.Tensor
+    classes: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def binary_labels(self) -> bool:
+        return bool(((self.labels == 0) | (self.labels == 1)).all())
+
+
+def _stack(values: list[Any]) -> torch.Tensor:
+    return torch.stack([torch.as_tensor(v) for v in values])
+
+
+def as_pair_sample(source: Any, max_pairs: int, seed: int) -> PairSample:
+    """Read up to ``max_pairs`` pairs from ``source``.
+
+    ``source`` may be :class:`~siamkit.data.LabeledData` (balanced pairs are drawn, seeded), a
+    :class:`~siamkit.data.PairDataset`, any map-style dataset whose items are ``(x1, x2, y)``, an
+    iterable of batches ``(x1 [B, ...], x2 [B, ...], y [B])`` such as a DataLoader, or one such tuple.
+    """
+    if isinstance(source, LabeledData):
+        source = PairDataset(source, num_pairs=max_pairs, seed=seed)
+    generator = torch.Generator().manual_seed(seed)
+    if isinstance(source, PairDataset) and type(source).__getitem__ is PairDataset.__getitem__:
+        index = torch.randperm(len(source), generator=generator)[:max_pairs]
+        x1, x2, _ = source[index]
+        labels = source.labels[index]
+        classes = None
+        if getattr(source, "item_labels", None) is not None:
+            classes = source.item_labels[source.pairs[index]]
+        return PairSample(x1, x2, labels.double(), source.items, classes)
+    if isinstance(source, (tuple, list)) and len(source) == 3 and all(torch.is_tensor(t) for t in source):
+        x1, x2, labels = source
+    elif hasattr(source, "__getitem__") and hasattr(source, "__len__"):
+        if len(source) == 0:
+            raise DataError("the pair dataset is empty; give at least a few pairs")
+        index = torch.randperm(len(source), generator=generator)[:max_pairs].tolist()
+        x1s, x2s, ys = zip(*(source[i][:3] for i in index))
+        x1, x2, labels = _stack(list(x1s)), _stack(list(x2s)), _stack(list(ys))
+    elif isinstance(source, Iterable):
+        parts: list[tuple[torch.Tensor, ...]] = []
+        for batch in source:
+            parts.append(tuple(torch.as_tensor(t) for t in batch[:3]))
+            if sum(len(p[2]) for p in parts) >= max_pairs:
+                break
+        if not parts:
+            raise DataError("the pair loader yielded no batches")
+        x1, x2, labels = (torch.cat(t)[:max_pairs] for t in zip(*parts))
+    else:
+        raise DataError(
+            f"cannot read pairs from {type(source).__name__}; give LabeledData, a PairDataset, a "
+            "dataset of (x1, x2, y) items, a loader of (x1, x2, y) batches or one (x1, x2, y) tuple"
+        )
+    x1, x2, labels = x1[:max_pairs], x2[:max_pairs], labels[:max_pairs].reshape(-1)
+    if x1.shape != x2.shape or x1.shape[0] != labels.shape[0]:
+        raise DataError(
+            f"pair halves and labels must align: x1 {tuple(x1.shape)}, x2 {tuple(x2.shape)}, "
+            f"labels {tuple(labels.shape)}"
+        )
+    return PairSample(x1.float(), x2.float(), labels.double(), torch.cat([x1, x2]).float())
+
+
+@dataclass
+class OptimizerRecipe:
+    """An optimizer class and its hyper-parameters, rebuilt on any parameters (e.g. a probe's copy)."""
+
+    cls: type
+    kwargs: dict[str, Any]
+
+    @classmethod
+    def of(cls, optimizer: Any) -> "OptimizerRecipe":
+        """From an optimizer instance, a factory ``params -> optimizer``, or ``None`` (Adam, lr 1e-3)."""
+        if optimizer is None:
+            return cls(torch.optim.Adam, {"lr": 1e-3})
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            if not callable(optimizer):
+                raise ConfigError(
+                    f"optimizer must be a torch optimizer or a function params -> optimizer, got "
+                    f"{type(optimizer).__name__}"
+                )
+            optimizer = optimizer([nn.Parameter(torch.zeros(1))])
+        group = optimizer.param_groups[0]
+        kwargs = {k: group.get(k, v) for k, v in optimizer.defaults.items()}
+        return cls(type(optimizer), kwargs)
+
+    @property
+    def lr(self) -> float:
+        return float(self.kwargs["lr"])
+
+    def build(self, params: Iterable[nn.Parameter], lr: float | None = None) -> torch.optim.Optimizer:
+        kwargs = dict(self.kwargs)
+        if lr is not None:
+            kwargs["lr"] = lr
+        return self.cls(params, **kwargs)
+
+    def describe(self, lr: float | None = None) -> str:
+        return f"{self.cls.__name__}(lr={self.lr if lr is None else lr:g})"
+
+
+REFERENCE_OPTIMIZER = OptimizerRecipe(torch.optim.Adam, {"lr": 1e-3})
+
+
+def default_loss(score_kind: str) -> nn.Module:
+    """The loss siamkit trains a ``score_kind`` model with: contrastive (distance) or BCE (similarity)."""
+    from siamkit.losses import ContrastiveLoss, PairBCEWithLogitsLoss
+
+    return ContrastiveLoss() if score_kind == "distance" else PairBCEWithLogitsLoss()
+
+
+def auc(similarity: torch.Tensor, labels: torch.Tensor) -> float:
+    """ROC AUC of similarities (ties count one half); 0.5 when one label is missing."""
+    pos, neg = similarity[labels == 1].double(), similarity[labels == 0].double()
+    if len(pos) == 0 or len(neg) == 0:
+        return 0.5
+    diff = pos[:, None] - neg[None, :]
+    return float(((diff > 0).double() + 0.5 * (diff == 0).double()).mean())
+
+
+@dataclass
+class ProbeRun:
+    """A short training run of a model copy: losses per step and similarities before / after."""
+
+    losses: list[float]
+    loss_after: float
+    similarity_before: torch.Tensor
+    similarity_after: torch.Tensor
+    model: nn.Module
+
+    @property
+    def loss_before(self) -> float:
+        return self.losses[0]
+
+    @property
+    def finite(self) -> bool:
+        return all(math.isfinite(v) for v in self.losses) and math.isfinite(self.loss_after)
+
+    @property
+    def relative_decrease(self) -> float:
+        """``(L_before − L_after) / |L_before|``; ``-inf`` when the run diverged."""
+        if not self.finite:
+            return -math.inf
+        return (self.loss_before - self.loss_after) / max(abs(self.loss_before), 1e-12)
+
+
+@dataclass
+class Trace:
+    """Leaf modules in the order they ran, with their outputs, and where the head started."""
+
+    leaves: list[tuple[str, nn.Module, Any]] = field(default_factory=list)
+    head_start: int | None = None
+    head_inputs: tuple[torch.Tensor, torch.Tensor] | None = None
+
+
+def trace_forward(model: nn.Module, fn: Callable[[], Any]) -> Trace:
+    """Run ``fn`` (which calls ``model``) while recording every executed leaf module of ``model``."""
+    trace = Trace()
+    handles = []
+    for name, module in model.named_modules():
+        if not list(module.children()):
+            handles.append(
+                module.register_forward_hook(
+                    lambda m, args, out, name=name: trace.leaves.append((name, m, out))
+                )
+            )
+    head = getattr(model, "head", None)
+    if isinstance(head, nn.Module):
+
+        def at_head(module: nn.Module, args: tuple) -> None:
+            if trace.head_start is None:
+                trace.head_start = len(trace.leaves)
+                if len(args) >= 2 and all(torch.is_tensor(a) for a in args[:2]):
+                    trace.head_inputs = (args[0].detach(), args[1].detach())
+
+        handles.append(head.register_forward_pre_hook(at_head))
+    try:
+        fn()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return trace
+
+
+class DoctorContext:
+    """Inputs of one diagnosis plus lazily computed, shared probe results.
+
+    Args:
+        model: a pair model ``forward(x1, x2) -> scores [B]`` with (ideally) a ``score_kind``.
+        sample: pairs read from the user's data.
+        loss: the training loss ``loss(scores [B], labels [B]) -> scalar``.
+        optimizer: recipe of the user's optimizer (used by the learning-rate probe).
+        test_items: items ``[N, ...]`` of a test split, for the leak check.
+        probe_pairs: pairs per probe batch; ``steps``: optimizer steps per probe; ``seed``: seeds all probes.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        sample: PairSample,
+        loss: nn.Module | None,
+        optimizer: OptimizerRecipe,
+        test_items: torch.Tensor | None = None,
+        probe_pairs: int = 32,
+        steps: int = 40,
+        seed: int = 0,
+    ) -> None:
+        kind = getattr(model, "score_kind", None) or getattr(loss, "expects", None) or "similarity"
+        if kind not in SCORE_KINDS:
+            raise ConfigError(f"model.score_kind must be one of {SCORE_KINDS}, got '{kind}'")
+        self.model = model
+        self.sample = sample
+        self.score_kind = kind
+        self.loss = loss if loss is not None else default_loss(kind)
+        self.optimizer = optimizer
+        self.test_items = test_items
+        self.probe_pairs = probe_pairs
+        self.steps = steps
+        self.seed = seed
+
+    # ---- batches ---------------------------------------------------------------------------
+    def probe_batch(self, start: int = 0, size: int | None = None) -> tuple[torch.Tensor, ...]:
+        """Real pairs ``x1, x2, y``: ``size`` (default ``probe_pairs``) pairs from pair ``start`` on."""
+        if not self.sample.binary_labels:
+            raise Skip("pair labels are not all 0/1 (see data.labels_not_binary)")
+        size = size or self.probe_pairs
+        sl = slice(start, start + size)
+        x1, x2, y = self.sample.x1[sl], self.sample.x2[sl], self.sample.labels[sl]
+        if len(y) < 4 or len(torch.unique(y)) < 2:
+            raise Skip("the probe batch needs at least 4 pairs with both labels")
+        return x1, x2, y
+
+    @cached_property
+    def mixed_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Halves of *different* pairs (``x2`` rolled by one), so the two inputs differ even when the
+        data feeds one image twice: model checks then see the model, not a data bug."""
+        n = min(self.probe_pairs, len(self.sample))
+        if n < 2:
+            raise Skip("need at least 2 pairs")
+        return self.sample.x1[:n], self.sample.x2.roll(1, dims=0)[:n]
+
+    # ---- model calls -------------------------------------------------------------------------
+    def similarity(self, scores: torch.Tensor) -> torch.Tensor:
+        return to_similarity(scores.detach().float().reshape(-1), self.score_kind)
+
+    def compute_loss(self, model: nn.Module, x1: torch.Tensor, x2: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        scores = model(x1, x2)
+        return self.loss(scores, y.to(scores.dtype))
+
+    @torch.no_grad()
+    def eval_scores(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        probe = copy.deepcopy(self.model).eval()
+        return probe(x1, x2).float().reshape(-1)
+
+    @cached_property
+    def trace(self) -> Trace:
+        """Leaves executed by one eval-mode forward pass of a copy on the mixed batch."""
+        probe = copy.deepcopy(self.model).eval()
+        x1, x2 = self.mixed_batch
+        with torch.no_grad():
+            return trace_forward(probe, lambda: probe(x1, x2))
+
+    def embeddings(self) -> torch.Tensor:
+        """Embeddings ``[2B, D]`` of both halves of the mixed batch (head inputs or ``model.embed``)."""
+        if self.trace.head_inputs is not None:
+            a, b = self.trace.head_inputs
+            if a.ndim == 2 and a.shape == b.shape:
+                return torch.cat([a, b]).float()
+        embed = getattr(self.model, "embed", None)
+        if callable(embed):
+            probe = copy.deepcopy(self.model).eval()
+            x1, x2 = self.mixed_batch
+            with torch.no_grad():
+                return torch.cat([probe.embed(x1), probe.embed(x2)]).float().flatten(1)
+        raise Skip("the model has neither a `head(a, b)` nor an `embed(x)` to read embeddings from")
+
+    # ---- training probes ---------------------------------------------------------------------
+    def train_probe(
+        self,
+        x1: torch.Tensor,
+        x2: torch.Tensor,
+        y: torch.Tensor,
+        optimizer: OptimizerRecipe = REFERENCE_OPTIMIZER,
+        lr: float | None = None,
+        steps: int | None = None,
+    ) -> ProbeRun:
+        """Train a seeded deep copy for ``steps`` full-batch steps on ``(x1, x2, y)``."""
+        torch.manual_seed(self.seed)
+        probe = copy.deepcopy(self.model).train()
+        with torch.no_grad():
+            before = self.similarity(probe(x1, x2))
+        opt = optimizer.build([p for p in probe.parameters() if p.requires_grad], lr)
+        losses: list[float] = []
+        for _ in range(steps or self.steps):
+            opt.zero_grad(set_to_none=True)
+            loss = self.compute_loss(probe, x1, x2, y)
+            losses.append(float(loss.detach()))
+            if not math.isfinite(losses[-1]):
+                break
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            after_scores = probe(x1, x2)
+            loss_after = float(self.loss(after_scores, y.to(after_scores.dtype)))
+        return ProbeRun(losses, loss_after, before, self.similarity(after_scores), probe)
+
+    @cached_property
+    def overfit_run(self) -> ProbeRun:
+        """The reference optimizer (Adam, lr 1e-3) memorizing one real probe batch."""
+        x1, x2, y = self.probe_batch()
+        return self.train_probe(x1, x2, y)

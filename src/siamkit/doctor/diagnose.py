@@ -1,0 +1,118 @@
+"""Run the checks: :func:`diagnose` (API) and :func:`diagnose_checkpoint` (behind ``siamkit doctor``)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import nn
+
+from siamkit.doctor import data_checks, dynamics, model_checks
+from siamkit.doctor.context import DoctorContext, OptimizerRecipe, Skip, as_pair_sample
+from siamkit.doctor.findings import SEVERITIES, Diagnosis, Finding
+from siamkit.errors import ConfigError, DataError, SiamkitError
+
+Check = Callable[[DoctorContext], list[Finding]]
+
+CHECKS: dict[str, Check] = {
+    "data.labels": data_checks.labels_not_binary,
+    "data.balance": data_checks.label_balance,
+    "data.identical_pairs": data_checks.identical_pairs,
+    "data.degenerate_inputs": data_checks.degenerate_inputs,
+    "data.pair_class_consistency": data_checks.pair_class_consistency,
+    "data.train_test_overlap": data_checks.train_test_overlap,
+    "model.output_activation": model_checks.output_activation,
+    "model.head_capacity": model_checks.head_capacity,
+    "model.unshared_encoders": model_checks.unshared_encoders,
+    "model.embedding_collapse": model_checks.embedding_collapse,
+    "model.constant_output": model_checks.constant_output,
+    "dynamics.overfit_one_batch": dynamics.overfit_one_batch,
+    "dynamics.learning_rate": dynamics.learning_rate,
+    "dynamics.gradient_flow": dynamics.gradient_flow,
+    "dynamics.label_shuffle": dynamics.label_shuffle,
+    "dynamics.branch_learnability": dynamics.branch_learnability,
+    "loss.convention": dynamics.loss_convention,
+}
+
+
+def _test_items(test_data: Any) -> torch.Tensor | None:
+    if test_data is None:
+        return None
+    if torch.is_tensor(test_data):
+        return test_data.float()
+    items = getattr(test_data, "items", None)  # PairDataset
+    if items is None:
+        items = getattr(test_data, "x", None)  # LabeledData
+    if not torch.is_tensor(items):
+        raise DataError(
+            f"test data must be LabeledData, a PairDataset or a tensor of items, got {type(test_data).__name__}"
+        )
+    return items.float()
+
+
+def diagnose(
+    model: nn.Module,
+    pairs_or_dataset: Any,
+    loss: nn.Module | None = None,
+    optimizer: Any = None,
+    test_data: Any = None,
+    checks: Sequence[str] | None = None,
+    num_pairs: int = 256,
+    probe_pairs: int = 32,
+    steps: int = 40,
+    seed: int = 0,
+) -> Diagnosis:
+    """Find what is wrong with a Siamese setup: data, model structure, training dynamics, loss.
+
+    Nothing is trained in place: probes train seeded deep copies of ``model`` for ``steps`` steps.
+
+    Args:
+        model: a pair model ``forward(x1 [B, ...], x2 [B, ...]) -> scores [B]`` with a ``score_kind``
+            (``"distance"`` or ``"similarity"``).
+        pairs_or_dataset: :class:`~siamkit.data.LabeledData` (balanced pairs are drawn), a
+            :class:`~siamkit.data.PairDataset`, a dataset of ``(x1, x2, y)`` items, a loader of
+            ``(x1, x2, y)`` batches, or one such tuple; ``y`` 1 = same, 0 = different.
+        loss: the training loss ``loss(scores [B], labels [B])``; default from ``score_kind``
+            (contrastive for distances, BCE-with-logits for similarities).
+        optimizer: the training optimizer (an instance, or a function ``params -> optimizer``); the
+            learning-rate probe rebuilds its type and hyper-parameters. Default Adam, lr 1e-3.
+        test_data: test items (LabeledData, PairDataset or a tensor ``[N, ...]``) for the leak check.
+        checks: names from :data:`CHECKS` to run (default: all).
+        num_pairs: pairs read from the data; ``probe_pairs``: pairs per probe batch;
+        steps: optimizer steps per probe; ``seed``: seeds every draw and probe.
+
+    Returns: a :class:`~siamkit.doctor.Diagnosis`, errors first. ``diagnosis.ok`` is False when any
+    finding has error severity.
+
+    Example:
+        >>> report = diagnose(net, siamkit.digits(), loss=ContrastiveLoss())  # doctest: +SKIP
+        >>> [f.id for f in report.errors]  # doctest: +SKIP
+    """
+    names = list(CHECKS) if checks is None else list(checks)
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown:
+        raise ConfigError(f"unknown doctor checks {unknown}; choose from: {', '.join(CHECKS)}")
+    if probe_pairs < 4 or steps < 1 or num_pairs < probe_pairs:
+        raise ConfigError(
+            f"need probe_pairs ≥ 4, steps ≥ 1 and num_pairs ≥ probe_pairs; got {probe_pairs}, {steps}, {num_pairs}"
+        )
+    started = time.perf_counter()
+    sample = as_pair_sample(pairs_or_dataset, num_pairs, seed)
+    ctx = DoctorContext(
+        model, sample, loss, OptimizerRecipe.of(optimizer), _test_items(test_data), probe_pairs, steps, seed
+    )
+    diagnosis = Diagnosis()
+    for name in names:
+        try:
+            diagnosis.findings.extend(CHECKS[name](ctx))
+            diagnosis.checks[name] = "ran"
+        except Skip as why:
+            diagnosis.checks[name] = f"skipped: {why}"
+        except SiamkitError:
+            raise
+        except Exception as exc:  # a check must not hide the others; the failure is reported
+            diagnosis.checks[name] = f"failed: {type(exc).__name__}: {exc}"
+    diagnosis.findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    diagnosis.seconds = time.perf_counter() - started
+    return diagnosis
