@@ -101,6 +101,7 @@ def train(
     typer.echo(f"checkpoint: {out / 'model.ckpt'}")
     typer.echo(f"metrics:    {out / 'metrics.json'}")
     typer.echo(f"plots:      {out / 'loss.png'}, {out / 'roc.png'}")
+    typer.echo(f"report:     {out / 'report' / 'index.html'}")
 
 
 @app.command("eval")
