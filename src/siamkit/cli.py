@@ -1,4 +1,4 @@
-"""The ``siamkit`` command line: train, eval, verify.
+"""The ``siamkit`` command line: train, eval, verify, oneshot.
 
 User errors (bad paths, unreadable images, wrong shapes, unknown names) print one line on stderr
 and exit with status 2; no traceback.
@@ -113,6 +113,7 @@ def train(
     typer.echo(f"checkpoint: {out / 'model.ckpt'}")
     typer.echo(f"metrics:    {out / 'metrics.json'}")
     typer.echo(f"plots:      {out / 'loss.png'}, {out / 'roc.png'}")
+    typer.echo(f"report:     {out / 'report' / 'index.html'}")
 
 
 @app.command("eval")
@@ -120,13 +121,21 @@ def evaluate(
     checkpoint: Path = typer.Argument(..., help="A model.ckpt written by `siamkit train`."),
     dataset: str = typer.Option("digits", help="Dataset to evaluate on (its stored split if trained on it)."),
     pairs: Optional[int] = typer.Option(None, min=1, help="Pairs per split (default: as in training)."),
+    split: Optional[str] = typer.Option(
+        None, help="test, val, unseen or all (default: test and unseen classes; other data: all)."
+    ),
+    report: Optional[Path] = typer.Option(None, help="Write plots, metrics.json and index.html to this folder."),
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON."),
 ) -> None:
-    """Evaluate a checkpoint at its calibrated threshold: ROC AUC, EER, accuracy."""
+    """Evaluate a checkpoint at its calibrated threshold: ROC AUC, EER, TAR@FAR, Recall@K, MAP@R, 1-shot."""
     from siamkit.checkpoint import load_checkpoint
-    from siamkit.workflow import evaluate_checkpoint
+    from siamkit.reporting import report_checkpoint
 
-    metrics = evaluate_checkpoint(load_checkpoint(checkpoint), dataset, pairs)
+    metrics = report_checkpoint(
+        load_checkpoint(checkpoint), dataset, split, pairs, report, checkpoint.parent / "history.csv"
+    )
+    if report is not None and not as_json:
+        typer.echo(f"report: {report / 'index.html'}")
     if as_json:
         typer.echo(json.dumps(metrics, indent=2, sort_keys=True))
     elif "unseen_classes" in metrics or "eer" in metrics:
@@ -259,34 +268,43 @@ def export(
         if part in result.max_abs_diff:
             line += f"  (max |onnxruntime − torch| = {result.max_abs_diff[part]:.3g})"
         typer.echo(line)
+@app.command()
+def oneshot(
+    checkpoint: Path = typer.Argument(..., help="A model.ckpt written by `siamkit train`."),
+    dataset: str = typer.Option("digits", help="Dataset whose classes the episodes draw from."),
+    split: Optional[str] = typer.Option(
+        None, help="test, val, unseen or all (default: unseen classes if any were held out, else all)."
+    ),
+    ways: int = typer.Option(5, min=2, help="N: classes per episode."),
+    shots: int = typer.Option(1, min=1, help="K: support items per class."),
+    queries: int = typer.Option(5, min=1, help="Query items per class and episode."),
+    episodes: int = typer.Option(1000, min=1, help="Episodes to average over."),
+    scorer: str = typer.Option("pair_score", help="pair_score (the model's own score) or embedding (nearest support)."),
+    seed: int = typer.Option(0, help="Seed of the episode draws."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """N-way K-shot classification accuracy, averaged over seeded episodes, with a 95 % interval."""
+    from siamkit.checkpoint import load_checkpoint
+    from siamkit.fewshot import few_shot_accuracy
+    from siamkit.reporting import dataset_parts, retrieval_metric_of
 
-
-def run(argv: Optional[list[str]] = None) -> int:
-    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
-    try:
-        result = app(args=argv, prog_name="siamkit", standalone_mode=False)
-    except SiamkitError as exc:
-        print(f"siamkit: error: {exc}", file=sys.stderr)
-        return 2
-    except typer.Exit as exc:
-        return exc.exit_code
-    except (typer.Abort, KeyboardInterrupt):
-        print("siamkit: interrupted", file=sys.stderr)
-        return 130
-    except typer.TyperException as exc:  # usage errors: bad option values, missing arguments
-        if exc.__class__.__name__ == "NoArgsIsHelpError":
-            exc.show()
-        else:
-            print(f"siamkit: error: {exc.format_message()}", file=sys.stderr)
-        return getattr(exc, "exit_code", 2)
-    except OSError as exc:
-        print(f"siamkit: error: {exc}", file=sys.stderr)
-        return 2
-    return result if isinstance(result, int) else 0
-
-
-def main() -> None:
-    sys.exit(run())
+    ckpt = load_checkpoint(checkpoint)
+    if split is None:
+        held_out = len(ckpt.meta.get("split", {}).get("held_out") or []) >= 2
+        split = "unseen" if dataset == ckpt.meta.get("dataset") and held_out else "all"
+    data = dataset_parts(ckpt.meta, dataset, split)[split]
+    result = few_shot_accuracy(
+        ckpt.model, data, ways=ways, shots=shots, episodes=episodes, queries=queries, seed=seed,
+        scorer=scorer, metric=retrieval_metric_of(ckpt.model), score_kind=ckpt.score_kind,
+    )
+    out = {**result.as_dict(), "dataset": dataset, "split": split}
+    if as_json:
+        typer.echo(json.dumps(out, indent=2, sort_keys=True))
+    else:
+        typer.echo(
+            f"{ways}-way {shots}-shot on {dataset} ({split}: classes {', '.join(result.classes)}): "
+            f"accuracy {result.accuracy:.4f} ± {result.ci95:.4f} (95 % CI, {episodes} episodes, {result.scorer})"
+        )
 
 
 @app.command()
@@ -319,3 +337,31 @@ def doctor(
         print_diagnosis(diagnosis, title=f"siamkit doctor · {checkpoint} · {dataset}")
     if not diagnosis.ok:
         raise typer.Exit(code=1)
+
+
+def run(argv: Optional[list[str]] = None) -> int:
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
+    try:
+        result = app(args=argv, prog_name="siamkit", standalone_mode=False)
+    except SiamkitError as exc:
+        print(f"siamkit: error: {exc}", file=sys.stderr)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        print("siamkit: interrupted", file=sys.stderr)
+        return 130
+    except typer.TyperException as exc:  # usage errors: bad option values, missing arguments
+        if exc.__class__.__name__ == "NoArgsIsHelpError":
+            exc.show()
+        else:
+            print(f"siamkit: error: {exc.format_message()}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    except OSError as exc:
+        print(f"siamkit: error: {exc}", file=sys.stderr)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())

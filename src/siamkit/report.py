@@ -67,3 +67,131 @@ def plot_roc(
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     return _save(fig, path)
+
+
+def plot_score_histogram(
+    scores: torch.Tensor, labels: torch.Tensor, score_kind: str, threshold: float, path: str | Path, title: str = ""
+) -> Path:
+    """Histograms of same (label 1) and different (label 0) pair scores, in the model's own units,
+    with the decision threshold marked."""
+    from siamkit.conventions import check_pair_labels
+
+    check_pair_labels(labels)
+    fig, ax = _figure()
+    scores = scores.double()
+    bins = torch.linspace(float(scores.min()), float(scores.max()), 41).numpy()
+    ax.hist(scores[labels == 1].numpy(), bins=bins, alpha=0.6, label="same pairs (1)", color="tab:green")
+    ax.hist(scores[labels == 0].numpy(), bins=bins, alpha=0.6, label="different pairs (0)", color="tab:red")
+    rule = "≤" if score_kind == "distance" else "≥"
+    ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.3f} (same if {rule})")
+    ax.set_xlabel(score_kind)
+    ax.set_ylabel("pairs")
+    ax.set_title(title or f"Pair {score_kind}s")
+    ax.legend()
+    return _save(fig, path)
+
+
+def project_2d(embeddings: torch.Tensor) -> torch.Tensor:
+    """``[N, D]`` → ``[N, 2]``: the embeddings themselves if D = 2, else their first two principal components."""
+    x = embeddings.double()
+    if x.shape[1] == 2:
+        return x
+    x = x - x.mean(0)
+    _, _, v = torch.linalg.svd(x, full_matrices=False)
+    proj = x @ v[:2].T
+    return torch.nn.functional.pad(proj, (0, 2 - proj.shape[1]))  # D = 1: a flat second axis
+
+
+def plot_embedding_2d(
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+    class_names: Sequence[str],
+    path: str | Path,
+    max_points: int = 5000,
+    seed: int = 0,
+) -> Path:
+    """Scatter of embeddings ``[N, D]`` coloured by class (raw if D = 2, PCA otherwise).
+
+    At most ``max_points`` points, a seeded random subset of them."""
+    if len(embeddings) > max_points:
+        keep = torch.randperm(len(embeddings), generator=torch.Generator().manual_seed(seed))[:max_points]
+        embeddings, labels = embeddings[keep], labels[keep]
+    xy = project_2d(embeddings).numpy()
+    fig, ax = _figure()
+    classes = torch.unique(labels).tolist()
+    cmap = _colours(len(classes))
+    for i, c in enumerate(classes):
+        mask = (labels == c).numpy()
+        ax.scatter(xy[mask, 0], xy[mask, 1], s=8, alpha=0.7, color=cmap(i), label=class_names[c])
+    how = "raw" if embeddings.shape[1] == 2 else "PCA"
+    ax.set_title(f"Embeddings in 2-D ({how}, D = {embeddings.shape[1]})")
+    ax.legend(markerscale=2, fontsize="small", ncol=2 if len(classes) > 10 else 1, loc="best")
+    return _save(fig, path)
+
+
+def _colours(n: int):
+    import matplotlib
+
+    return matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
+
+
+def hardest_errors(
+    scores: torch.Tensor, labels: torch.Tensor, score_kind: str, threshold: float, k: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of the ``k`` worst false accepts (different pairs judged most alike) and false
+    rejects (same pairs judged least alike) at ``threshold``, worst first."""
+    from siamkit.conventions import to_similarity
+
+    similarity = to_similarity(scores.double(), score_kind)
+    cut = float(to_similarity(torch.tensor(float(threshold), dtype=torch.float64), score_kind))
+    accepted = similarity >= cut
+    fa = torch.nonzero(accepted & (labels == 0)).flatten()
+    fr = torch.nonzero(~accepted & (labels == 1)).flatten()
+    fa = fa[torch.argsort(similarity[fa], descending=True)][:k]
+    fr = fr[torch.argsort(similarity[fr])][:k]
+    return fa, fr
+
+
+def _show(ax, image: torch.Tensor) -> None:
+    image = image.detach().float().cpu()
+    if image.shape[0] == 1:
+        ax.imshow(image[0].numpy(), cmap="gray", vmin=0, vmax=1)
+    else:
+        ax.imshow(image.permute(1, 2, 0).clamp(0, 1).numpy())
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_hard_pairs(
+    pairs, scores: torch.Tensor, score_kind: str, threshold: float, path: str | Path, k: int = 8
+) -> Path | None:
+    """A grid of the ``k`` hardest false accepts (top two rows) and false rejects (bottom two rows):
+    each column is one pair, its score above it. ``pairs`` is the
+    :class:`~siamkit.data.PairDataset` the scores belong to; items must be images ``[C, H, W]``
+    with C = 1 or 3 (else nothing is drawn and ``None`` returned)."""
+    import matplotlib.pyplot as plt
+
+    if pairs.items.ndim != 4 or pairs.items.shape[1] not in (1, 3):
+        return None
+    groups = dict(zip(("false accepts", "false rejects"), hardest_errors(scores, pairs.labels, score_kind, threshold, k)))
+    cols = max(1, max(len(idx) for idx in groups.values()))
+    fig, axes = plt.subplots(4, cols, figsize=(1.3 * cols + 0.6, 6.2), dpi=100, squeeze=False)
+    for g, (name, idx) in enumerate(groups.items()):
+        for col in range(cols):
+            top, bottom = axes[2 * g, col], axes[2 * g + 1, col]
+            if col >= len(idx):
+                top.axis("off")
+                bottom.axis("off")
+                continue
+            x1, x2, _ = pairs[idx[col : col + 1]]
+            _show(top, x1[0])
+            _show(bottom, x2[0])
+            top.set_title(f"{float(scores[idx[col]]):.3f}", fontsize=8)
+        label = f"{name}\n({len(idx)} shown)" if len(idx) else f"{name}\n(none)"
+        axes[2 * g, 0].set_ylabel(label, fontsize=8)
+        if not len(idx):
+            axes[2 * g, 0].axis("on")
+            axes[2 * g, 0].set_xticks([])
+            axes[2 * g, 0].set_yticks([])
+    fig.suptitle(f"Hardest errors at threshold {threshold:.3f} ({score_kind} shown above each pair)", fontsize=9)
+    return _save(fig, path)

@@ -209,7 +209,8 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     """Train, calibrate, evaluate and write everything to ``out_dir``; returns the metrics dict.
 
     Writes ``model.ckpt`` (load with :func:`siamkit.load`), ``metrics.json``, ``history.csv``,
-    ``loss.png``, ``roc.png``, ``samples/*.png`` and Lightning's ``checkpoints/last.ckpt`` (for resume).
+    ``loss.png``, ``roc.png``, ``samples/*.png``, ``report/index.html`` (all plots and metrics, see
+    :mod:`siamkit.reporting`) and Lightning's ``checkpoints/last.ckpt`` (for resume).
     """
     from siamkit.report import plot_loss, plot_roc
     from siamkit.training import fit, fit_triplets
@@ -257,6 +258,12 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     curves.update(test_curves)
     plot_roc(curves, out_dir / "roc.png")
     _write_samples(splits.test, out_dir / "samples")
+    from siamkit.reporting import report_training
+
+    report_training(
+        model, splits, threshold, config.eval_pairs, config.seed, result.history, out_dir / "report",
+        f"siamkit train · {config.dataset} · {config.encoder} + {config.head} head",
+    )
     return metrics
 
 
