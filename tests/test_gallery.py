@@ -234,3 +234,14 @@ def test_cli_enroll_and_search_offline(tmp_path, capsys):
     assert "give its --label" in capsys.readouterr().err
     assert run(["search", str(ckpt), str(query), "--gallery", str(tmp_path / "none")]) == 2
     assert "siamkit enroll" in capsys.readouterr().err
+
+
+def test_gallery_survives_faiss_torch_patching(tmp_path):
+    """pytorch-metric-learning imports faiss.contrib.torch_utils, which makes FAISS return tensors."""
+    import faiss.contrib.torch_utils  # noqa: F401
+
+    g, vectors = _gallery(n=10, metric="ip", index="flat", nlist=4)
+    g.save(tmp_path / "gal")
+    opened = Gallery.open(tmp_path / "gal", dim=6, model_hash="m1")
+    assert isinstance(opened.embeddings(), np.ndarray)
+    assert opened.search(vectors[3], k=1)[0].id == g.search(vectors[3], k=1)[0].id

@@ -442,14 +442,18 @@ class Gallery:
 
 
 def _reconstruct(index: Any) -> np.ndarray:
-    """All vectors stored in a FAISS index, ``[N, D]``."""
+    """All vectors stored in a FAISS index, ``[N, D]``.
+
+    ``np.asarray`` because ``faiss.contrib.torch_utils`` (imported by pytorch-metric-learning)
+    patches FAISS to return torch tensors from calls without an array argument.
+    """
     import faiss
 
     if index.ntotal == 0:
         return np.zeros((0, index.d), dtype=np.float32)
     if isinstance(index, faiss.IndexIVF):
         index.make_direct_map()
-    return index.reconstruct_n(0, index.ntotal)
+    return np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
 
 
 def _fsync_dir(path: Path) -> None:
