@@ -2,6 +2,7 @@
 
 from siamkit.data.images import load_image, save_image
 from siamkit.data.labeled import LabeledData
+from siamkit.data.one_vs_rest import OneVsRestPairs
 from siamkit.data.pairs import (
     PairBatchSampler,
     PairDataset,
@@ -12,13 +13,16 @@ from siamkit.data.pairs import (
 )
 from siamkit.data.sources import DATASETS, digits, image_folder, load_dataset
 from siamkit.data.splits import class_disjoint_split, stratified_split
+from siamkit.data.synthetic import colors, shapes
 
 __all__ = [
     "DATASETS",
     "LabeledData",
+    "OneVsRestPairs",
     "PairBatchSampler",
     "PairDataset",
     "class_disjoint_split",
+    "colors",
     "digits",
     "image_folder",
     "load_dataset",
@@ -26,6 +30,7 @@ __all__ = [
     "pair_loader",
     "sample_pairs",
     "save_image",
+    "shapes",
     "stack_pairs",
     "stratified_split",
     "unstack_pairs",

@@ -12,6 +12,7 @@ import torch
 
 from siamkit.data.images import IMAGE_SUFFIXES, load_image
 from siamkit.data.labeled import LabeledData
+from siamkit.data.synthetic import colors, shapes
 from siamkit.errors import DataError
 
 
@@ -77,6 +78,7 @@ def image_folder(
 
 
 DATASETS: dict[str, Callable[[], LabeledData]] = {"digits": digits}
+DATASETS.update(colors=colors, shapes=shapes)
 
 
 def load_dataset(name_or_path: str, size: tuple[int, int] | None = None) -> LabeledData:
