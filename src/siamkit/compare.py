@@ -87,7 +87,8 @@ class CompareConfig:
         unknown = [m for m in self.models if m not in ARCHITECTURES]
         if not self.models or unknown:
             raise ConfigError(
-                f"models must be a non-empty list from {', '.join(ARCHITECTURES)}; got {list(self.models)}"
+                f"unknown or missing architectures {unknown or list(self.models)}; choose a non-empty "
+                f"list from: {', '.join(ARCHITECTURES)}"
             )
 
 
