@@ -44,6 +44,17 @@ _EXPORTS = {
     "verify_files": "siamkit.verification",
     "ExperimentConfig": "siamkit.workflow",
     "run_training": "siamkit.workflow",
+    "SmallCNN": "siamkit.encoders",
+    "ResNet18": "siamkit.encoders",
+    "ResNet34": "siamkit.encoders",
+    "PseudoSiameseNet": "siamkit.models",
+    "TwoChannelNet": "siamkit.models",
+    "SingleBranchClassifier": "siamkit.models",
+    "OneVsRestPairs": "siamkit.data",
+    "colors": "siamkit.data",
+    "shapes": "siamkit.data",
+    "CompareConfig": "siamkit.compare",
+    "compare_models": "siamkit.compare",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
