@@ -5,7 +5,7 @@ that concatenates the two embeddings and applies one linear layer computes ``g(x
 cannot express XNOR and stays at chance. Heads that compare the embeddings — the elementwise
 product ``a·b`` or ``|a − b|`` — followed by the same single linear layer solve it.
 
-    python examples/colors_trap.py            # 3×128×128, full-width ResNet-18 (a few CPU minutes)
+    python examples/colors_trap.py            # 3×128×128, full-width ResNet-18 (over 15 min on 2 busy CPU cores)
     python examples/colors_trap.py --quick    # 3×32×32, ResNet-18 of width 16 (seconds)
 
 Accuracy is on held-out test pairs (items never trained on) at the threshold calibrated on
