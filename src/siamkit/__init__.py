@@ -66,6 +66,17 @@ _EXPORTS = {
     "Gallery": "siamkit.gallery",
     "export_onnx": "siamkit.export",
     "diagnose": "siamkit.doctor",
+    "SmallCNN": "siamkit.encoders",
+    "ResNet18": "siamkit.encoders",
+    "ResNet34": "siamkit.encoders",
+    "PseudoSiameseNet": "siamkit.models",
+    "TwoChannelNet": "siamkit.models",
+    "SingleBranchClassifier": "siamkit.models",
+    "OneVsRestPairs": "siamkit.data",
+    "colors": "siamkit.data",
+    "shapes": "siamkit.data",
+    "CompareConfig": "siamkit.compare",
+    "compare_models": "siamkit.compare",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,4 +1,4 @@
-"""The ``siamkit`` command line: train, eval, verify, oneshot.
+"""The ``siamkit`` command line: train, eval, verify, oneshot, doctor, compare, enroll, search, serve, export.
 
 User errors (bad paths, unreadable images, wrong shapes, unknown names) print one line on stderr
 and exit with status 2; no traceback.
@@ -62,7 +62,7 @@ def train(
     protocol: str = typer.Option(
         "unseen-classes", help="unseen-classes (hold classes out, report them apart) or all-classes."
     ),
-    encoder: str = typer.Option("lenet", help="Encoder: lenet or mlp."),
+    encoder: str = typer.Option("lenet", help="Encoder: lenet, mlp, small_cnn, resnet18 or resnet34."),
     head: str = typer.Option("distance", help="Pair head: distance (contrastive loss) or classifier (BCE)."),
     metric: str = typer.Option("euclidean", help="Distance head metric: euclidean, squared_euclidean, cosine."),
     embedding_dim: int = typer.Option(32, help="Embedding size D."),
@@ -337,6 +337,53 @@ def doctor(
         print_diagnosis(diagnosis, title=f"siamkit doctor · {checkpoint} · {dataset}")
     if not diagnosis.ok:
         raise typer.Exit(code=1)
+@app.command()
+def compare(
+    dataset: str = typer.Option("shapes", help="Bundled dataset name (e.g. shapes, colors, digits) or an image folder."),
+    models: str = typer.Option(
+        "siamese,two-channel,single", help="Comma-separated: siamese, pseudo-siamese, two-channel, single."
+    ),
+    encoder: str = typer.Option("small_cnn", help="Encoder of every model: small_cnn, lenet, resnet18, mlp, ..."),
+    embedding_dim: int = typer.Option(100, min=1, help="Embedding size D."),
+    features: str = typer.Option("abs", help="Pair features of the Siamese classifier head: abs, sq, prod, concat."),
+    target: Optional[str] = typer.Option(None, help="Target class of the one-vs-rest pairs (default: the first)."),
+    epochs: int = typer.Option(3, min=1, help="Training epochs per model."),
+    batch_size: int = typer.Option(64, min=1, help="Pairs per batch."),
+    lr: float = typer.Option(1e-3, help="Learning rate (Adam)."),
+    train_pairs: int = typer.Option(4000, min=1, help="Training pairs drawn afresh each epoch."),
+    eval_pairs: int = typer.Option(2000, min=1, help="Pairs per validation and test split."),
+    seed: int = typer.Option(0, help="Seed for the split, pairs and initialisation."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
+    quiet: bool = typer.Option(False, help="No progress bars."),
+) -> None:
+    """Train several pair architectures on the same one-vs-rest split and print one table."""
+    from siamkit.compare import CompareConfig, ModelRecipe, compare_models
+    from siamkit.config import TrainConfig
+
+    config = CompareConfig(
+        dataset=dataset,
+        models=tuple(_csv(models) or []),
+        recipe=ModelRecipe(encoder=encoder, embedding_dim=embedding_dim, features=tuple(_csv(features) or [])),
+        target=target,
+        train_pairs=train_pairs,
+        eval_pairs=eval_pairs,
+        train=TrainConfig(
+            epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=not (quiet or as_json)
+        ),
+    )
+    rows = compare_models(config)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"siamkit compare · {dataset} · target {rows[0]['target']} · held-out test pairs")
+    for col in ("model", "ROC AUC", "accuracy", "parameters", "train s"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in rows:
+        table.add_row(r["model"], f"{r['roc_auc']:.4f}", f"{r['accuracy']:.4f}", f"{r['parameters']:,}", f"{r['train_seconds']:.1f}")
+    Console().print(table)
 
 
 def run(argv: Optional[list[str]] = None) -> int:

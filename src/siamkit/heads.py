@@ -72,18 +72,38 @@ def pair_features(a: torch.Tensor, b: torch.Tensor, features: Sequence[str]) -> 
     return torch.cat([PAIR_FEATURES[name](a, b) for name in features], dim=1)
 
 
+def classifier_layers(in_width: int, hidden: Sequence[int], outputs: int) -> nn.Sequential:
+    """(Linear → ReLU) per hidden width, then a final Linear to ``outputs`` logits (never a ReLU).
+
+    ``hidden=()`` gives a single linear layer. Shapes: ``[B, in_width]`` → ``[B, outputs]``.
+    """
+    layers: list[nn.Module] = []
+    width = in_width
+    for h in hidden:
+        layers += [nn.Linear(width, int(h)), nn.ReLU(inplace=True)]
+        width = int(h)
+    layers.append(nn.Linear(width, outputs))
+    return nn.Sequential(*layers)
+
+
 @HEADS.register("classifier")
 class ClassifierHead(Buildable, nn.Module):
-    """A classifier over pair features that ends in one logit of "same" (no ReLU, no sigmoid).
+    """A classifier over pair features that ends in logits of "same" (no ReLU, no sigmoid).
 
     Args:
         embedding_dim: size ``D`` of each embedding.
-        features: pair features to concatenate, from ``abs``, ``sq``, ``prod``, ``concat``.
+        features: pair features to concatenate, from ``abs``, ``sq``, ``prod``, ``concat``
+            (combinations such as ``("abs", "prod")`` are allowed).
             ``abs`` (the default) is symmetric in ``a, b`` and can represent "same"; ``concat``
             followed by a single linear layer cannot (it would have to compute XNOR).
         hidden: widths of hidden layers (Linear → ReLU); empty for a single linear layer.
+        outputs: ``1`` — one logit of "same" (train with sigmoid / BCE); ``2`` — logits
+            ``[l0, l1]`` of "different" and "same" (softmax / cross-entropy). With two logits,
+            ``forward`` returns ``l1 − l0``, the log-odds of "same", so BCE on it equals softmax
+            cross-entropy on the two logits; :meth:`logits` returns both.
 
-    Shapes: ``[B, D], [B, D]`` → ``[B]`` logits (``score_kind == "similarity"``; sigmoid = P(same)).
+    Shapes: ``[B, D], [B, D]`` → ``[B]`` logits of "same" (``score_kind == "similarity"``;
+    sigmoid = P(same)).
     """
 
     score_kind = "similarity"
@@ -93,6 +113,7 @@ class ClassifierHead(Buildable, nn.Module):
         embedding_dim: int,
         features: Sequence[str] = ("abs",),
         hidden: Sequence[int] = (),
+        outputs: int = 1,
     ) -> None:
         super().__init__()
         features = tuple(features)
@@ -102,19 +123,27 @@ class ClassifierHead(Buildable, nn.Module):
                 f"pair features must be a non-empty list from {', '.join(PAIR_FEATURES)}; "
                 f"got {list(features)}"
             )
+        if outputs not in (1, 2):
+            raise ConfigError(
+                f"outputs must be 1 (one logit, BCE) or 2 (two logits, cross-entropy), got {outputs}"
+            )
         self.spec_args = {
             "embedding_dim": embedding_dim,
             "features": list(features),
             "hidden": [int(h) for h in hidden],
+            "outputs": outputs,
         }
         self.features = features
+        self.outputs = outputs
         width = embedding_dim * sum(_FEATURE_WIDTH[f] for f in features)
-        layers: list[nn.Module] = []
-        for h in hidden:
-            layers += [nn.Linear(width, int(h)), nn.ReLU(inplace=True)]
-            width = int(h)
-        layers.append(nn.Linear(width, 1))
-        self.classifier = nn.Sequential(*layers)
+        self.classifier = classifier_layers(width, hidden, outputs)
+
+    def logits(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Raw classifier outputs ``[B, outputs]``: ``[B, 1]`` (same) or ``[B, 2]`` (different, same)."""
+        return self.classifier(pair_features(a, b, self.features))
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return self.classifier(pair_features(a, b, self.features)).squeeze(1)
+        logits = self.logits(a, b)
+        if self.outputs == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits.squeeze(1)

@@ -4,13 +4,14 @@ and says which way the score points through ``score_kind`` (see :mod:`siamkit.he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 from torch import nn
 
 from siamkit.encoders import ENCODERS
-from siamkit.heads import HEADS, DistanceHead
+from siamkit.errors import ConfigError, DataError
+from siamkit.heads import HEADS, DistanceHead, classifier_layers
 from siamkit.registry import Buildable, Registry, spec_of
 
 MODELS = Registry("model")
@@ -106,3 +107,159 @@ class TripletNet(SiameseNet):
         """Embeddings ``[B, D]`` of anchors, positives and negatives (``[B, ...]`` each), one encoder pass."""
         a, p, n = self.encoder(torch.cat([anchor, positive, negative], dim=0)).chunk(3, dim=0)
         return a, p, n
+@MODELS.register("pseudo_siamese")
+class PseudoSiameseNet(Buildable, nn.Module):
+    """Two branches with separate weights: ``encoder_a`` embeds ``x1``, ``encoder_b`` embeds ``x2``.
+
+    Use it when the two inputs are of different kinds (a photo and a sketch, an image and a text) or
+    should not share weights. Each branch may be projected by its own linear layer to a common
+    embedding size, so encoders of different output sizes can meet in one head.
+
+    Args:
+        encoder_a: maps ``x1`` ``[B, ...]`` to ``[B, D_a]``.
+        encoder_b: maps ``x2`` ``[B, ...]`` (any shape of its own) to ``[B, D_b]``.
+        head: maps two ``[B, D]`` embeddings to scores ``[B]`` and has a ``score_kind``.
+        projection_dim: ``D`` of the common space; each branch gets ``Linear(D_a|D_b → D)``.
+            ``None``: no projection, and ``D_a`` must equal ``D_b``.
+
+    Example:
+        >>> from siamkit.encoders import LeNet, MLP
+        >>> from siamkit.heads import DistanceHead
+        >>> net = PseudoSiameseNet(LeNet(1, 16), MLP(10, 8), DistanceHead(), projection_dim=4)
+        >>> net(torch.zeros(3, 1, 8, 8), torch.zeros(3, 10)).shape
+        torch.Size([3])
+    """
+
+    def __init__(
+        self,
+        encoder_a: nn.Module,
+        encoder_b: nn.Module,
+        head: nn.Module,
+        projection_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        dim_a, dim_b = encoder_a.embedding_dim, encoder_b.embedding_dim
+        if projection_dim is None and dim_a != dim_b:
+            raise ConfigError(
+                f"the branches embed to different sizes ({dim_a} and {dim_b}); pass projection_dim "
+                "to project both to a common size"
+            )
+        self.encoder_a = encoder_a
+        self.encoder_b = encoder_b
+        self.head = head
+        self.projection_a: nn.Module = nn.Identity()
+        self.projection_b: nn.Module = nn.Identity()
+        if projection_dim is not None:
+            self.projection_a = nn.Linear(dim_a, projection_dim)
+            self.projection_b = nn.Linear(dim_b, projection_dim)
+        self.embedding_dim = dim_a if projection_dim is None else projection_dim
+        self.spec_args = {
+            "encoder_a": spec_of(encoder_a),
+            "encoder_b": spec_of(encoder_b),
+            "head": spec_of(head),
+            "projection_dim": projection_dim,
+        }
+
+    @classmethod
+    def from_spec_args(
+        cls,
+        encoder_a: dict[str, Any],
+        encoder_b: dict[str, Any],
+        head: dict[str, Any],
+        projection_dim: int | None = None,
+    ) -> "PseudoSiameseNet":
+        return cls(ENCODERS.build(encoder_a), ENCODERS.build(encoder_b), HEADS.build(head), projection_dim)
+
+    @property
+    def score_kind(self) -> str:
+        return self.head.score_kind
+
+    def embed_a(self, x: torch.Tensor) -> torch.Tensor:
+        """Embeddings ``[B, D]`` of first-branch inputs."""
+        return self.projection_a(self.encoder_a(x))
+
+    def embed_b(self, x: torch.Tensor) -> torch.Tensor:
+        """Embeddings ``[B, D]`` of second-branch inputs."""
+        return self.projection_b(self.encoder_b(x))
+
+    def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed_a(x1), self.embed_b(x2))
+
+
+def _logit_layers(embedding_dim: int, hidden: Sequence[int]) -> nn.Sequential:
+    """ReLU on an encoder's (linear) output, then a classifier ending in one logit."""
+    return nn.Sequential(nn.ReLU(), *classifier_layers(embedding_dim, hidden, 1))
+
+
+@MODELS.register("two_channel")
+class TwoChannelNet(Buildable, nn.Module):
+    """2-channel network (Zagoruyko & Komodakis 2015): the pair is stacked along channels and one
+    CNN looks at both images at once, ending in one logit of "same".
+
+    There are no embeddings: the network can compare pixels directly, which makes it strong on
+    pairs but unable to index single images. It is not symmetric: ``f(x1, x2)`` may differ from
+    ``f(x2, x1)``.
+
+    Args:
+        encoder: a network taking ``[B, 2C, H, W]`` (built with ``in_channels = 2C``) to ``[B, D]``.
+        hidden: hidden widths of the classifier after the encoder (ReLU between layers).
+
+    Shapes: ``x1, x2`` ``[B, C, H, W]`` → ``[B]`` logits (``score_kind == "similarity"``).
+    """
+
+    score_kind = "similarity"
+
+    def __init__(self, encoder: nn.Module, hidden: Sequence[int] = ()) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.classifier = _logit_layers(encoder.embedding_dim, hidden)
+        self.spec_args = {"encoder": spec_of(encoder), "hidden": [int(h) for h in hidden]}
+
+    @classmethod
+    def from_spec_args(cls, encoder: dict[str, Any], hidden: Sequence[int] = ()) -> "TwoChannelNet":
+        return cls(ENCODERS.build(encoder), hidden)
+
+    def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        if x1.shape != x2.shape:
+            raise DataError(
+                f"a 2-channel net needs both images of one shape, got {tuple(x1.shape)} and {tuple(x2.shape)}"
+            )
+        return self.classifier(self.encoder(torch.cat([x1, x2], dim=1))).squeeze(1)
+
+
+@MODELS.register("single_branch")
+class SingleBranchClassifier(Buildable, nn.Module):
+    """Baseline: an ordinary binary classifier of single images ("is this the target object?").
+
+    It answers a pair ``(x1, x2)`` from ``x2`` alone: ``x1`` (the reference) is ignored. Trained on
+    one-vs-rest pairs (:class:`siamkit.data.OneVsRestPairs`: ``x1`` a target reference, ``x2`` a
+    query, label 1 if the query is the target), ``fit`` trains it exactly as a single-image
+    classifier of the queries, so it can be compared with Siamese and 2-channel nets on the same
+    pairs, loss and metrics.
+
+    Args:
+        encoder: maps ``[B, ...]`` to ``[B, D]``.
+        hidden: hidden widths of the classifier after the encoder.
+
+    Shapes: ``x1, x2`` ``[B, ...]`` → ``[B]`` logits that ``x2`` is the target (``score_kind ==
+    "similarity"``); :meth:`classify` takes single images ``[B, ...]``.
+    """
+
+    score_kind = "similarity"
+
+    def __init__(self, encoder: nn.Module, hidden: Sequence[int] = ()) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.classifier = _logit_layers(encoder.embedding_dim, hidden)
+        self.spec_args = {"encoder": spec_of(encoder), "hidden": [int(h) for h in hidden]}
+
+    @classmethod
+    def from_spec_args(cls, encoder: dict[str, Any], hidden: Sequence[int] = ()) -> "SingleBranchClassifier":
+        return cls(ENCODERS.build(encoder), hidden)
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``[B]`` that each single input ``x`` ``[B, ...]`` is the target."""
+        return self.classifier(self.encoder(x)).squeeze(1)
+
+    def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        return self.classify(x2)

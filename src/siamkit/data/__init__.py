@@ -4,6 +4,7 @@ from siamkit.data.images import load_image, save_image
 from siamkit.data.fashion import fashion_mnist
 from siamkit.data.idx import read_idx
 from siamkit.data.labeled import LabeledData, as_float
+from siamkit.data.one_vs_rest import OneVsRestPairs
 from siamkit.data.pairs import (
     PairBatchSampler,
     PairDataset,
@@ -15,16 +16,19 @@ from siamkit.data.pairs import (
 from siamkit.data.sources import DATASETS, digits, image_folder, load_dataset
 from siamkit.data.splits import class_disjoint_split, stratified_split
 from siamkit.data.triplets import PKBatchSampler, TripletDataset, pk_loader, sample_triplets
+from siamkit.data.synthetic import colors, shapes
 
 __all__ = [
     "DATASETS",
     "LabeledData",
     "as_float",
     "PKBatchSampler",
+    "OneVsRestPairs",
     "PairBatchSampler",
     "PairDataset",
     "TripletDataset",
     "class_disjoint_split",
+    "colors",
     "digits",
     "fashion_mnist",
     "image_folder",
@@ -36,6 +40,7 @@ __all__ = [
     "sample_pairs",
     "sample_triplets",
     "save_image",
+    "shapes",
     "stack_pairs",
     "stratified_split",
     "unstack_pairs",

@@ -1,7 +1,8 @@
 """Encoders: ``nn.Module``s mapping one input to an embedding ``[B, D]``, registered by name."""
 
-from siamkit.encoders.cnn import LeNet
+from siamkit.encoders.cnn import LeNet, SmallCNN
 from siamkit.encoders.mlp import MLP
 from siamkit.encoders.registry import ENCODERS, build_encoder
+from siamkit.encoders.resnet import BasicBlock, ResNet18, ResNet34
 
-__all__ = ["ENCODERS", "LeNet", "MLP", "build_encoder"]
+__all__ = ["ENCODERS", "BasicBlock", "LeNet", "MLP", "ResNet18", "ResNet34", "SmallCNN", "build_encoder"]

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from siamkit.encoders.registry import ENCODERS
+from siamkit.errors import ConfigError
 from siamkit.registry import Buildable
 
 
@@ -56,3 +57,62 @@ class LeNet(Buildable, nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.embed(self.features(x))
+
+
+@ENCODERS.register("small_cnn")
+class SmallCNN(Buildable, nn.Module):
+    """The classic small grayscale Siamese branch for ``1 × 40 × 50`` images.
+
+    conv 1→8 (7×7) → ReLU → conv 8→16 (5×5) → ReLU → max-pool 2 → conv 16→32 (3×3, pad 1) → ReLU →
+    conv 32→64 (3×3, pad 1) → ReLU → Linear(64·15·20 → ``embedding_dim``).
+
+    For a 40×50 input the feature map is exactly ``[B, 64, 15, 20]`` and the linear layer is the
+    classic ``Linear(19200, 100)``. Other sizes (at least 12×12) work through an adaptive average
+    pool to ``feature_size`` placed before the linear layer; at 40×50 that pool is the identity.
+
+    Args:
+        in_channels: channels ``C`` of the input (1 for grayscale; 2 for a 2-channel pair net).
+        embedding_dim: size ``D`` of the output embedding (classic: 100).
+        feature_size: ``(h, w)`` of the pooled feature map fed to the linear layer.
+
+    Shapes: ``[B, C, H, W]`` → ``[B, embedding_dim]``; the last layer is linear (no activation).
+    """
+
+    min_size = 12  # the two unpadded convolutions take 10 pixels, the pool halves the rest
+
+    def __init__(
+        self, in_channels: int = 1, embedding_dim: int = 100, feature_size: tuple[int, int] = (15, 20)
+    ) -> None:
+        super().__init__()
+        feature_size = (int(feature_size[0]), int(feature_size[1]))
+        self.spec_args = {
+            "in_channels": in_channels,
+            "embedding_dim": embedding_dim,
+            "feature_size": list(feature_size),
+        }
+        self.embedding_dim = embedding_dim
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 8, kernel_size=7),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(8, 16, kernel_size=5),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(32, 64, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+        )
+        self.pool = nn.AdaptiveAvgPool2d(feature_size)
+        self.embed = nn.Sequential(nn.Flatten(), nn.Linear(64 * feature_size[0] * feature_size[1], embedding_dim))
+
+    @classmethod
+    def for_input(cls, input_shape: tuple[int, ...], embedding_dim: int, **kwargs) -> "SmallCNN":
+        if len(input_shape) != 3 or min(input_shape[1:]) < cls.min_size:
+            raise ConfigError(
+                f"SmallCNN needs images [C, H, W] of at least {cls.min_size}×{cls.min_size}, got "
+                f"{list(input_shape)}; resize the images or use the mlp encoder"
+            )
+        return cls(in_channels=input_shape[0], embedding_dim=embedding_dim, **kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.embed(self.pool(self.features(x)))

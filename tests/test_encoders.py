@@ -1,0 +1,70 @@
+"""Encoders: exact SmallCNN shapes, ResNet parameter counts, every registered encoder's output shape."""
+
+import pytest
+import torch
+from torch import nn
+
+from siamkit.encoders import ENCODERS, ResNet18, ResNet34, SmallCNN, build_encoder
+from siamkit.errors import ConfigError
+
+
+def n_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_small_cnn_classic_shapes_at_40x50():
+    net = SmallCNN()
+    x = torch.rand(3, 1, 40, 50)
+    feature_map = net.features(x)
+    assert feature_map.shape == (3, 64, 15, 20)
+    assert torch.equal(net.pool(feature_map), feature_map)  # the pool is the identity at 40×50
+    linear = net.embed[-1]
+    assert (linear.in_features, linear.out_features) == (64 * 15 * 20, 100)
+    assert net(x).shape == (3, 100)
+    convs = [m for m in net.features if isinstance(m, nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size, c.padding) for c in convs] == [
+        (1, 8, (7, 7), (0, 0)),
+        (8, 16, (5, 5), (0, 0)),
+        (16, 32, (3, 3), (1, 1)),
+        (32, 64, (3, 3), (1, 1)),
+    ]
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (2, 40, 50), (3, 64, 80), (1, 12, 12)])
+def test_small_cnn_other_sizes(shape):
+    net = build_encoder("small_cnn", shape, 16)
+    assert net(torch.rand(2, *shape)).shape == (2, 16)
+
+
+def test_small_cnn_rejects_too_small_images():
+    with pytest.raises(ConfigError, match="at least 12"):
+        build_encoder("small_cnn", (1, 8, 8), 16)
+
+
+def test_resnet18_imagenet_parameter_count():
+    assert n_params(ResNet18(in_channels=3, embedding_dim=1000)) == 11_689_512
+
+
+def test_resnet34_imagenet_parameter_count():
+    assert n_params(ResNet34(in_channels=3, embedding_dim=1000)) == 21_797_672
+
+
+def test_resnet18_on_128x128_rgb_and_other_channels():
+    net = build_encoder("resnet18", (3, 128, 128), 128).eval()
+    with torch.no_grad():
+        assert net(torch.rand(2, 3, 128, 128)).shape == (2, 128)
+    gray = ResNet18(in_channels=1, embedding_dim=8, width=8)
+    assert gray(torch.rand(2, 1, 40, 50)).shape == (2, 8)
+
+
+INPUTS = {"lenet": (1, 8, 8), "mlp": (1, 8, 8), "small_cnn": (1, 40, 50), "resnet18": (3, 32, 32), "resnet34": (3, 32, 32)}
+
+
+@pytest.mark.parametrize("name", ENCODERS.names())
+def test_every_registered_encoder_maps_to_embedding(name):
+    shape = INPUTS[name]
+    net = build_encoder(name, shape, 7)
+    assert net.embedding_dim == 7
+    assert net(torch.rand(2, *shape)).shape == (2, 7)
+    rebuilt = ENCODERS.build({"name": name, "args": net.spec_args})
+    assert n_params(rebuilt) == n_params(net)
