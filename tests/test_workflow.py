@@ -7,7 +7,8 @@ from siamkit.checkpoint import load_checkpoint
 from siamkit.data import digits
 from siamkit.errors import DataError
 from siamkit.evaluation import accuracy_at, best_accuracy_threshold, equal_error_rate, roc_auc
-from siamkit.workflow import evaluate_checkpoint, split_data
+from siamkit.reporting import report_checkpoint
+from siamkit.workflow import split_data
 
 
 def test_training_run_writes_every_artifact(trained_run):
@@ -29,7 +30,7 @@ def test_even_a_tiny_run_learns_the_seen_classes(trained_run):
 
 def test_eval_reproduces_the_training_split_and_numbers(trained_run):
     out, metrics = trained_run
-    again = evaluate_checkpoint(load_checkpoint(out / "model.ckpt"), "digits")
+    again = report_checkpoint(load_checkpoint(out / "model.ckpt"), "digits")
     assert again["roc_auc"] == pytest.approx(metrics["roc_auc"])
     assert again["unseen_classes"]["roc_auc"] == pytest.approx(metrics["unseen_classes"]["roc_auc"])
 

@@ -26,7 +26,7 @@ from siamkit.fileio import write_json
 
 SPLITS = ("test", "val", "unseen", "all")
 PART_TITLES = {"test": "test (seen classes)", "val": "validation", "unseen": "unseen classes", "all": "all items"}
-# Pair-set seeds relative to the split seed; test and unseen match workflow.evaluate_splits.
+# Pair-set seeds relative to the split seed, shared by training (validation pairs) and evaluation.
 PART_SEED_OFFSETS = {"all": 0, "val": 1, "test": 2, "unseen": 3}
 RECALL_KS = (1, 5, 10)
 
@@ -229,20 +229,10 @@ def report_checkpoint(
     return metrics
 
 
-def report_training(
-    model: nn.Module,
-    splits: Any,
-    threshold: float,
-    num_pairs: int,
-    seed: int,
-    history: list[dict[str, float]],
-    out_dir: str | Path,
-    title: str,
-) -> Path:
-    """The report of a just-trained model: test (seen classes) and unseen-class parts of
-    ``splits`` (a :class:`siamkit.workflow.Splits`), with the training loss history."""
+def training_parts(splits: Any) -> dict[str, LabeledData]:
+    """The parts a just-trained model is evaluated on: the test split (seen classes) and, when
+    classes were held out, the unseen classes of ``splits`` (a :class:`siamkit.workflow.Splits`)."""
     parts = {"test": splits.test}
     if splits.unseen is not None:
         parts["unseen"] = splits.unseen
-    metrics, results = evaluate_parts(model, parts, threshold, model.score_kind, num_pairs, seed, splits.held_out)
-    return build_report(out_dir, results, metrics, threshold, model.score_kind, title, history)
+    return parts

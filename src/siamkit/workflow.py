@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from siamkit.checkpoint import Checkpoint, save_checkpoint
+from siamkit.checkpoint import save_checkpoint
 from siamkit.config import TrainConfig
 from siamkit.conventions import to_similarity
 from siamkit.data import (
@@ -179,10 +179,6 @@ def build_loss(config: ExperimentConfig) -> nn.Module:
     return loss_from_name(config.loss, config.margin)
 
 
-def eval_pairs(split: LabeledData, num_pairs: int, seed: int) -> PairDataset:
-    return PairDataset(split, num_pairs, seed=seed)
-
-
 def _write_history(history: list[dict[str, float]], path: Path) -> None:
     keys = sorted({k for row in history for k in row}, key=lambda k: (k != "epoch", k))
     with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
@@ -213,6 +209,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     :mod:`siamkit.reporting`) and Lightning's ``checkpoints/last.ckpt`` (for resume).
     """
     from siamkit.report import plot_loss, plot_roc
+    from siamkit.reporting import PART_SEED_OFFSETS, PART_TITLES, build_report, evaluate_parts, training_parts
     from siamkit.training import fit, fit_triplets
 
     out_dir = Path(out_dir)
@@ -221,8 +218,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     torch.manual_seed(config.seed)
     model = build_model(config, data.input_shape)
     loss = build_loss(config)
-    train_pairs = PairDataset(splits.train, config.train_pairs, seed=config.seed)
-    val_pairs = eval_pairs(splits.val, config.eval_pairs, config.seed + 1)
+    val_pairs = PairDataset(splits.val, config.eval_pairs, seed=config.seed + PART_SEED_OFFSETS["val"])
 
     train_config = config.train
     train_config.checkpoint_dir = train_config.checkpoint_dir or out_dir / "checkpoints"
@@ -230,6 +226,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     if config.loss == "triplet":
         result = fit_triplets(model, loss, splits.train, splits.val, train_config, config.items_per_class)
     else:
+        train_pairs = PairDataset(splits.train, config.train_pairs, seed=config.seed)
         result = fit(model, loss, train_pairs, val_pairs, train_config)
     train_seconds = time.perf_counter() - started
 
@@ -245,7 +242,9 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
         "eval_pairs": config.eval_pairs,
         "experiment": {k: v for k, v in asdict(config).items() if k != "train"},
     }
-    metrics, test_curves = evaluate_splits(model, splits, threshold, config.eval_pairs, config.seed)
+    metrics, results = evaluate_parts(
+        model, training_parts(splits), threshold, model.score_kind, config.eval_pairs, config.seed, splits.held_out
+    )
     metrics["val"] = verification_report(val_scores, val_labels, model.score_kind, threshold).as_dict()
     metrics.update(train_seconds=round(train_seconds, 2), epochs=len(result.history))
     meta["metrics"] = metrics
@@ -255,66 +254,11 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     _write_history(result.history, out_dir / "history.csv")
     plot_loss(result.history, out_dir / "loss.png")
     curves = {"validation": (to_similarity(val_scores, model.score_kind), val_labels)}
-    curves.update(test_curves)
+    curves.update({PART_TITLES[r.name]: (to_similarity(r.scores, model.score_kind), r.pairs.labels) for r in results})
     plot_roc(curves, out_dir / "roc.png")
     _write_samples(splits.test, out_dir / "samples")
-    from siamkit.reporting import report_training
-
-    report_training(
-        model, splits, threshold, config.eval_pairs, config.seed, result.history, out_dir / "report",
-        f"siamkit train · {config.dataset} · {config.encoder} + {config.head} head",
+    build_report(
+        out_dir / "report", results, metrics, threshold, model.score_kind,
+        f"siamkit train · {config.dataset} · {config.encoder} + {config.head} head", result.history,
     )
-    return metrics
-
-
-def evaluate_splits(
-    model: nn.Module, splits: Splits, threshold: float, num_pairs: int, seed: int
-) -> tuple[dict[str, Any], dict[str, tuple[torch.Tensor, torch.Tensor]]]:
-    """Seen-class test metrics at the top level, unseen-class metrics under ``"unseen_classes"``.
-
-    Also returns ``(similarity, labels)`` per evaluated split, for ROC plots.
-    """
-    parts = {"test (seen classes)": (splits.test, seed + 2)}
-    if splits.unseen is not None:
-        parts["unseen classes"] = (splits.unseen, seed + 3)
-    metrics: dict[str, Any] = {"threshold": threshold, "score_kind": model.score_kind}
-    curves = {}
-    for name, (part, part_seed) in parts.items():
-        scores, labels = pair_scores(model, eval_pairs(part, num_pairs, part_seed))
-        report = verification_report(scores, labels, model.score_kind, threshold).as_dict()
-        if name.startswith("unseen"):
-            metrics["unseen_classes"] = {"classes": splits.held_out, **report}
-        else:
-            metrics.update(report)
-        curves[name] = (to_similarity(scores, model.score_kind), labels)
-    return metrics, curves
-
-
-def evaluate_checkpoint(checkpoint: Checkpoint, dataset: str, num_pairs: int | None = None) -> dict[str, Any]:
-    """Metrics of a trained checkpoint at its calibrated threshold.
-
-    On the dataset it was trained on, the stored split is rebuilt and the test (seen classes) and
-    unseen-class pairs are scored; on any other dataset, pairs are drawn from all of its items.
-    """
-    meta = checkpoint.meta
-    if checkpoint.threshold is None:
-        raise ConfigError("the checkpoint has no calibrated threshold; train it with `siamkit train`")
-    data = load_dataset(dataset)
-    expected = checkpoint.input_shape
-    if expected is not None and tuple(data.input_shape) != expected:
-        raise DataError(
-            f"{dataset} items have shape {list(data.input_shape)} but the model expects {list(expected)}"
-        )
-    num_pairs = num_pairs or meta.get("eval_pairs", 4000)
-    split = meta.get("split", {})
-    if dataset == meta.get("dataset"):
-        splits = split_data(data, split.get("held_out"), tuple(split.get("fractions")), split.get("seed", 0))
-        metrics, _ = evaluate_splits(
-            checkpoint.model, splits, checkpoint.threshold, num_pairs, split.get("seed", 0)
-        )
-    else:
-        scores, labels = pair_scores(checkpoint.model, eval_pairs(data, num_pairs, 0))
-        metrics = verification_report(scores, labels, checkpoint.score_kind, checkpoint.threshold).as_dict()
-        metrics["score_kind"] = checkpoint.score_kind
-    metrics["dataset"] = dataset
     return metrics
