@@ -191,8 +191,36 @@ def _logit_layers(embedding_dim: int, hidden: Sequence[int]) -> nn.Sequential:
     return nn.Sequential(nn.ReLU(), *classifier_layers(embedding_dim, hidden, 1))
 
 
+class _EncoderLogitNet(Buildable, nn.Module):
+    """An encoder, then a classifier ending in one logit: the body of the 2-channel and single-branch nets.
+
+    Args:
+        encoder: maps its input to ``[B, D]`` and has an ``embedding_dim``.
+        hidden: hidden widths of the classifier after the encoder (ReLU between layers).
+    """
+
+    score_kind = "similarity"
+
+    def __init__(self, encoder: nn.Module, hidden: Sequence[int] = ()) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.hidden = [int(h) for h in hidden]
+        self.classifier = _logit_layers(encoder.embedding_dim, hidden)
+
+    @property
+    def spec_args(self) -> dict[str, Any]:
+        return {"encoder": spec_of(self.encoder), "hidden": self.hidden}
+
+    @classmethod
+    def from_spec_args(cls, encoder: dict[str, Any], hidden: Sequence[int] = ()) -> "_EncoderLogitNet":
+        return cls(ENCODERS.build(encoder), hidden)
+
+    def _logit(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.encoder(x)).squeeze(1)
+
+
 @MODELS.register("two_channel")
-class TwoChannelNet(Buildable, nn.Module):
+class TwoChannelNet(_EncoderLogitNet):
     """2-channel network (Zagoruyko & Komodakis 2015): the pair is stacked along channels and one
     CNN looks at both images at once, ending in one logit of "same".
 
@@ -207,28 +235,16 @@ class TwoChannelNet(Buildable, nn.Module):
     Shapes: ``x1, x2`` ``[B, C, H, W]`` → ``[B]`` logits (``score_kind == "similarity"``).
     """
 
-    score_kind = "similarity"
-
-    def __init__(self, encoder: nn.Module, hidden: Sequence[int] = ()) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.classifier = _logit_layers(encoder.embedding_dim, hidden)
-        self.spec_args = {"encoder": spec_of(encoder), "hidden": [int(h) for h in hidden]}
-
-    @classmethod
-    def from_spec_args(cls, encoder: dict[str, Any], hidden: Sequence[int] = ()) -> "TwoChannelNet":
-        return cls(ENCODERS.build(encoder), hidden)
-
     def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
         if x1.shape != x2.shape:
             raise DataError(
                 f"a 2-channel net needs both images of one shape, got {tuple(x1.shape)} and {tuple(x2.shape)}"
             )
-        return self.classifier(self.encoder(torch.cat([x1, x2], dim=1))).squeeze(1)
+        return self._logit(torch.cat([x1, x2], dim=1))
 
 
 @MODELS.register("single_branch")
-class SingleBranchClassifier(Buildable, nn.Module):
+class SingleBranchClassifier(_EncoderLogitNet):
     """Baseline: an ordinary binary classifier of single images ("is this the target object?").
 
     It answers a pair ``(x1, x2)`` from ``x2`` alone: ``x1`` (the reference) is ignored. Trained on
@@ -245,21 +261,9 @@ class SingleBranchClassifier(Buildable, nn.Module):
     "similarity"``); :meth:`classify` takes single images ``[B, ...]``.
     """
 
-    score_kind = "similarity"
-
-    def __init__(self, encoder: nn.Module, hidden: Sequence[int] = ()) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.classifier = _logit_layers(encoder.embedding_dim, hidden)
-        self.spec_args = {"encoder": spec_of(encoder), "hidden": [int(h) for h in hidden]}
-
-    @classmethod
-    def from_spec_args(cls, encoder: dict[str, Any], hidden: Sequence[int] = ()) -> "SingleBranchClassifier":
-        return cls(ENCODERS.build(encoder), hidden)
-
     def classify(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``[B]`` that each single input ``x`` ``[B, ...]`` is the target."""
-        return self.classifier(self.encoder(x)).squeeze(1)
+        return self._logit(x)
 
     def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
         return self.classify(x2)
