@@ -4,6 +4,8 @@ Every error a user can cause is a :class:`SiamkitError` whose message names the 
 The CLI prints these as one line on stderr and exits with status 2, without a traceback.
 """
 
+from typing import Iterable
+
 
 class SiamkitError(Exception):
     """Base class of errors caused by input or configuration, not by a bug in siamkit."""
@@ -23,3 +25,16 @@ class ConfigError(SiamkitError):
 
 class CheckpointError(SiamkitError):
     """A checkpoint file is missing, corrupt or was not written by siamkit."""
+
+
+def check_choice(value: str, choices: Iterable[str], what: str) -> str:
+    """Return ``value`` if it is one of ``choices``; else raise :class:`ConfigError` listing them.
+
+    Example:
+        >>> check_choice("adam", ("adam", "sgd"), "optimizer")
+        'adam'
+    """
+    choices = list(choices)
+    if value not in choices:
+        raise ConfigError(f"unknown {what} '{value}'; choose one of: {', '.join(map(str, choices))}")
+    return value

@@ -20,7 +20,7 @@ from torch import nn
 
 from siamkit.conventions import to_similarity
 from siamkit.data import LabeledData
-from siamkit.errors import ConfigError, DataError
+from siamkit.errors import ConfigError, DataError, check_choice
 from siamkit.evaluation import embed_items
 
 SCORERS = ("pair_score", "embedding")
@@ -145,8 +145,7 @@ def few_shot_accuracy(
         >>> result = few_shot_accuracy(model, unseen, ways=5, shots=1, episodes=1000)  # doctest: +SKIP
         >>> f"{result.accuracy:.3f} ± {result.ci95:.3f}"  # doctest: +SKIP
     """
-    if scorer not in SCORERS:
-        raise ConfigError(f"unknown scorer '{scorer}'; choose one of: {', '.join(SCORERS)}")
+    check_choice(scorer, SCORERS, "scorer")
     was_training = model.training
     model.eval()
     try:

@@ -43,7 +43,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from siamkit.errors import ConfigError, DataError
+from siamkit.errors import ConfigError, DataError, check_choice
 from siamkit.fileio import atomic_path
 from siamkit.registry import spec_of
 
@@ -121,10 +121,8 @@ class Gallery:
         nprobe: int = 8,
         hnsw_m: int = 32,
     ) -> None:
-        if metric not in METRICS:
-            raise ConfigError(f"unknown gallery metric '{metric}'; choose one of: {', '.join(METRICS)}")
-        if index not in INDEX_KINDS:
-            raise ConfigError(f"unknown gallery index '{index}'; choose one of: {', '.join(INDEX_KINDS)}")
+        check_choice(metric, METRICS, "gallery metric")
+        check_choice(index, INDEX_KINDS, "gallery index")
         if dim < 1:
             raise ConfigError(f"embedding size must be positive, got {dim}")
         self.settings = {

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from siamkit.errors import ConfigError
+from siamkit.errors import ConfigError, check_choice
 from siamkit.registry import Buildable, Registry
 
 HEADS = Registry("head")
@@ -43,10 +43,7 @@ class DistanceHead(Buildable, nn.Module):
 
     def __init__(self, metric: str = "euclidean") -> None:
         super().__init__()
-        if metric not in _DISTANCES:
-            raise ConfigError(
-                f"unknown distance metric '{metric}'; choose one of: {', '.join(_DISTANCES)}"
-            )
+        check_choice(metric, _DISTANCES, "distance metric")
         self.spec_args = {"metric": metric}
         self.metric = metric
 

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from siamkit.conventions import check_pair_labels
-from siamkit.errors import ConfigError, LabelError
+from siamkit.errors import ConfigError, LabelError, check_choice
 from siamkit.heads import DistanceHead
 from siamkit.mining import TripletMiner, pairwise_distances
 
@@ -347,8 +347,7 @@ MARGIN_LOSSES = ("contrastive", "triplet", "cosine", "hinge")
 
 def loss_from_name(name: str, margin: float | None = None, **kwargs) -> nn.Module:
     """Build the loss registered as ``name`` (see ``LOSSES``); ``margin=None`` keeps its default."""
-    if name not in LOSSES:
-        raise ConfigError(f"unknown loss '{name}'; choose one of: {', '.join(LOSSES)}")
+    check_choice(name, LOSSES, "loss")
     if margin is not None:
         if name not in MARGIN_LOSSES:
             raise ConfigError(f"the {name} loss has no margin; drop --margin or use one of {', '.join(MARGIN_LOSSES)}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from siamkit.errors import ConfigError, LabelError
+from siamkit.errors import ConfigError, LabelError, check_choice
 
 METRICS = ("euclidean", "squared_euclidean", "cosine")
 STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
@@ -33,8 +33,7 @@ def pairwise_distances(embeddings: torch.Tensor, metric: str = "euclidean") -> t
     ``metric``: ``"euclidean"`` (‖x−y‖), ``"squared_euclidean"`` (‖x−y‖²) or ``"cosine"`` (1 − cos, in [0, 2]);
     the same names and values as :class:`siamkit.heads.DistanceHead`.
     """
-    if metric not in METRICS:
-        raise ConfigError(f"unknown distance metric '{metric}'; choose one of: {', '.join(METRICS)}")
+    check_choice(metric, METRICS, "distance metric")
     if metric == "cosine":
         unit = F.normalize(embeddings, dim=1)
         return 1.0 - unit @ unit.T
@@ -129,10 +128,8 @@ class TripletMiner:
     """
 
     def __init__(self, strategy: str = "batch_hard", margin: float = 0.2, metric: str = "euclidean") -> None:
-        if strategy not in _MINERS:
-            raise ConfigError(f"unknown mining strategy '{strategy}'; choose one of: {', '.join(STRATEGIES)}")
-        if metric not in METRICS:
-            raise ConfigError(f"unknown distance metric '{metric}'; choose one of: {', '.join(METRICS)}")
+        check_choice(strategy, STRATEGIES, "mining strategy")
+        check_choice(metric, METRICS, "distance metric")
         if margin < 0:
             raise ConfigError(f"margin must be ≥ 0, got {margin}")
         self.strategy = strategy

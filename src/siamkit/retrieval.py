@@ -26,7 +26,7 @@ from typing import Iterator, Sequence
 import torch
 import torch.nn.functional as F
 
-from siamkit.errors import ConfigError, DataError
+from siamkit.errors import ConfigError, DataError, check_choice
 
 METRICS = ("euclidean", "squared_euclidean", "cosine")
 BACKENDS = ("auto", "torch", "faiss")
@@ -76,8 +76,7 @@ def _faiss_available() -> bool:
 
 
 def _resolve_backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise ConfigError(f"unknown retrieval backend '{backend}'; choose one of: {', '.join(BACKENDS)}")
+    check_choice(backend, BACKENDS, "retrieval backend")
     if backend == "faiss" and not _faiss_available():
         raise ConfigError("the faiss backend needs faiss-cpu: pip install faiss-cpu (or use backend='torch')")
     if backend == "auto":
@@ -104,8 +103,7 @@ def nearest_neighbours(
     ``exclude_self``: queries are the references (``query is reference``) and query ``i`` never
     returns reference ``i``. ``chunk_size`` defaults to what keeps a distance block near 64 MB.
     """
-    if metric not in METRICS:
-        raise ConfigError(f"unknown retrieval metric '{metric}'; choose one of: {', '.join(METRICS)}")
+    check_choice(metric, METRICS, "retrieval metric")
     backend = _resolve_backend(backend)
     query, reference = _prepare(query, metric), _prepare(reference, metric)
     chunk_size = chunk_size or max(1, min(4096, (16 * 2**20) // max(len(reference), 1)))
