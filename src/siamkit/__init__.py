@@ -58,6 +58,7 @@ _EXPORTS = {
     "run_training": "siamkit.workflow",
     "Gallery": "siamkit.gallery",
     "export_onnx": "siamkit.export",
+    "exact_search": "siamkit.search",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
