@@ -19,7 +19,8 @@ class TrainConfig:
     ``checkpoint_dir`` receives ``last.ckpt`` after every epoch; ``resume`` continues from it.
     ``precision``: Lightning's, e.g. ``"32-true"`` or ``"bf16-mixed"`` (bf16 autocast, also on CPU).
     ``devices`` / ``strategy``: Lightning's, e.g. ``devices=2, strategy="ddp"`` (gloo on CPU); each
-    rank trains on its own share of the batches, so ``batch_size`` is per process.
+    rank trains on its own share of the batches, so ``batch_size`` is per process. ``num_nodes``: machines
+    in a multi-node run (``torchrun --nnodes``); world size = ``devices × num_nodes``.
     ``channels_last``: convolution weights (and so activations) in NHWC memory layout, usually faster on CPU.
     """
 
@@ -38,6 +39,7 @@ class TrainConfig:
     checkpoint_dir: Path | None = None
     resume: bool = False
     channels_last: bool = False
+    num_nodes: int = 1
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:

@@ -141,6 +141,7 @@ def _run_trainer(module: PairModule, train_loader, val_loader, config: TrainConf
         max_epochs=config.epochs,
         accelerator=config.accelerator,
         devices=config.devices,
+        num_nodes=config.num_nodes,
         strategy=config.strategy,
         precision=config.precision,
         deterministic=True,
