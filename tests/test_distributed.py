@@ -67,7 +67,8 @@ def test_pk_sampler_shards(monkeypatch):
 
 def test_two_cpu_processes_match_one_process(tmp_path):
     batch_size = 64  # per rank; NUM_PAIRS is a multiple of 2 × 64, so no batch is repeated
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])}
+    paths = os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": paths}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "ddp_worker.py"), str(tmp_path), "2", str(batch_size)],
         env=env, capture_output=True, text=True, timeout=300,

@@ -85,10 +85,10 @@ def train(
     resume: bool = typer.Option(False, help="Continue from OUT/checkpoints/last.ckpt if present."),
     quiet: bool = typer.Option(False, help="No progress bar."),
     devices: int = typer.Option(1, min=1, help="Processes to train in (with --strategy ddp; one per device)."),
-    strategy: str = typer.Option("auto", help="Lightning strategy: auto, or ddp (DistributedDataParallel, gloo on CPU)."),
+    strategy: str = typer.Option("auto", help="Lightning strategy: auto, or ddp (gloo on CPU)."),
     precision: str = typer.Option("32-true", help="Lightning precision: 32-true, or bf16-mixed (bf16 autocast)."),
     num_nodes: int = typer.Option(1, min=1, help="Machines in a multi-node DDP run launched with torchrun."),
-    channels_last: bool = typer.Option(False, help="NHWC convolution weights: often faster on CPU (see README, Performance)."),
+    channels_last: bool = typer.Option(False, help="NHWC convolution weights (often faster on CPU)."),
 ) -> None:
     """Train a Siamese network, calibrate its threshold and evaluate it; write everything to OUT.
 
