@@ -59,7 +59,7 @@ class PairModule(pl.LightningModule):
     def validation_step(self, batch, batch_idx: int) -> None:
         self._step(batch, "val")
 
-    def on_fit_start(self) -> None:
+    def setup(self, stage: str) -> None:  # before DDP wraps the model, so its gradient buckets match the layout
         if self.config.channels_last:
             self.model.to(memory_format=torch.channels_last)
 
