@@ -41,6 +41,18 @@ def test_onnx_matches_pytorch_with_a_dynamic_batch(encoder_name, head, tmp_path)
     assert scores.shape == (3,) and np.abs(scores - expected_scores).max() <= 1e-4
 
 
+@pytest.mark.parametrize("encoder_name, shape", [("small_cnn", (1, 40, 50)), ("resnet18", (3, 64, 64))])
+def test_cnn_encoders_export_within_1e_4(encoder_name, shape, tmp_path):
+    torch.manual_seed(0)
+    model = SiameseNet(build_encoder(encoder_name, shape, 32), DistanceHead()).eval()
+    result = export_onnx(model, shape, tmp_path / "m.onnx")
+    assert max(result.max_abs_diff.values()) <= 1e-4
+    x = torch.rand(3, *shape, generator=torch.Generator().manual_seed(1))
+    embeddings = onnx_session(result.files["encoder"]).run(None, {"input": x.numpy()})[0]
+    with torch.no_grad():
+        assert np.abs(embeddings - model.embed(x).numpy()).max() <= 1e-4
+
+
 def test_adaptive_pools_are_rewritten_exactly():
     x = torch.rand(3, 5, 7, 9, generator=torch.Generator().manual_seed(0))
     for out in [(4, 4), (3, 5), (1, 1), (7, 9), (10, 2)]:

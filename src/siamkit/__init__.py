@@ -77,6 +77,7 @@ _EXPORTS = {
     "shapes": "siamkit.data",
     "CompareConfig": "siamkit.compare",
     "compare_models": "siamkit.compare",
+    "exact_search": "siamkit.search",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -84,8 +84,17 @@ def train(
     seed: int = typer.Option(0, help="Seed for splits, pairs and initialisation."),
     resume: bool = typer.Option(False, help="Continue from OUT/checkpoints/last.ckpt if present."),
     quiet: bool = typer.Option(False, help="No progress bar."),
+    devices: int = typer.Option(1, min=1, help="Processes to train in (with --strategy ddp; one per device)."),
+    strategy: str = typer.Option("auto", help="Lightning strategy: auto, or ddp (gloo on CPU)."),
+    precision: str = typer.Option("32-true", help="Lightning precision: 32-true, or bf16-mixed (bf16 autocast)."),
+    num_nodes: int = typer.Option(1, min=1, help="Machines in a multi-node DDP run launched with torchrun."),
+    channels_last: bool = typer.Option(False, help="NHWC convolution weights (often faster on CPU)."),
 ) -> None:
-    """Train a Siamese network, calibrate its threshold and evaluate it; write everything to OUT."""
+    """Train a Siamese network, calibrate its threshold and evaluate it; write everything to OUT.
+
+    With --devices N --strategy ddp, N processes each train on their own share of every epoch's
+    batches (--batch-size per process); rank 0 evaluates and writes the outputs.
+    """
     from siamkit.config import TrainConfig
     from siamkit.workflow import ExperimentConfig, run_training
 
@@ -105,10 +114,13 @@ def train(
         image_size=_parse_size(image_size),
         train=TrainConfig(
             epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
-            progress=not quiet, resume=resume,
+            progress=not quiet, resume=resume, devices=devices, strategy=strategy, precision=precision,
+            num_nodes=num_nodes, channels_last=channels_last,
         ),
     )
     metrics = run_training(config, out)
+    if not metrics:  # a DDP rank other than 0: rank 0 reports
+        return
     _print_metrics(metrics, f"siamkit train · {dataset} · {encoder} + {head} head")
     typer.echo(f"checkpoint: {out / 'model.ckpt'}")
     typer.echo(f"metrics:    {out / 'metrics.json'}")

@@ -8,6 +8,7 @@ from pathlib import Path
 from siamkit.errors import ConfigError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true", "16-mixed", "64-true")
 
 
 @dataclass
@@ -16,6 +17,11 @@ class TrainConfig:
 
     ``resample_pairs`` draws fresh training pairs every epoch (seeded by ``seed`` and the epoch).
     ``checkpoint_dir`` receives ``last.ckpt`` after every epoch; ``resume`` continues from it.
+    ``precision``: Lightning's, e.g. ``"32-true"`` or ``"bf16-mixed"`` (bf16 autocast, also on CPU).
+    ``devices`` / ``strategy``: Lightning's, e.g. ``devices=2, strategy="ddp"`` (gloo on CPU); each
+    rank trains on its own share of the batches, so ``batch_size`` is per process. ``num_nodes``: machines
+    in a multi-node run (``torchrun --nnodes``); world size = ``devices × num_nodes``.
+    ``channels_last``: convolution weights (and so activations) in NHWC memory layout, usually faster on CPU.
     """
 
     epochs: int = 10
@@ -32,11 +38,15 @@ class TrainConfig:
     resample_pairs: bool = True
     checkpoint_dir: Path | None = None
     resume: bool = False
+    channels_last: bool = False
+    num_nodes: int = 1
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer '{self.optimizer}'; choose one of: {', '.join(OPTIMIZERS)}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ConfigError(f"epochs and batch_size must be ≥ 1, got {self.epochs} and {self.batch_size}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"unknown precision '{self.precision}'; choose one of: {', '.join(PRECISIONS)}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")

@@ -59,9 +59,15 @@ class PairModule(pl.LightningModule):
     def validation_step(self, batch, batch_idx: int) -> None:
         self._step(batch, "val")
 
+    def setup(self, stage: str) -> None:  # before DDP wraps the model, so its gradient buckets match the layout
+        if self.config.channels_last:
+            self.model.to(memory_format=torch.channels_last)
+
     def on_train_epoch_end(self) -> None:
         row: dict[str, float] = {"epoch": self.current_epoch}
         for stage, (loss_sum, count) in self._sums.items():
+            if stage == "train":  # under DDP each rank trained on its own share: add all shares up
+                loss_sum, count = (self.trainer.strategy.reduce(t, reduce_op="sum") for t in (loss_sum, count))
             row[f"{stage}_loss"] = float(loss_sum / count.clamp_min(1))
         self._sums.clear()
         self.history.append(row)
@@ -107,7 +113,7 @@ def fit(
     pl.seed_everything(config.seed, workers=True, verbose=False)
     module = PairModule(model, loss, config)
     train_loader = pair_loader(
-        train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs
+        train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True
     )
     val_loader = pair_loader(val_pairs, 512) if val_pairs is not None else None
     _run_trainer(module, train_loader, val_loader, config)
@@ -135,6 +141,7 @@ def _run_trainer(module: PairModule, train_loader, val_loader, config: TrainConf
         max_epochs=config.epochs,
         accelerator=config.accelerator,
         devices=config.devices,
+        num_nodes=config.num_nodes,
         strategy=config.strategy,
         precision=config.precision,
         deterministic=True,
@@ -144,9 +151,12 @@ def _run_trainer(module: PairModule, train_loader, val_loader, config: TrainConf
         enable_progress_bar=config.progress,
         enable_model_summary=False,
         num_sanity_val_steps=0,
+        use_distributed_sampler=False,  # our batch samplers shard themselves (siamkit.data.sharding)
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        # DDP: the history sums every rank's training loss itself (on_train_epoch_end); validation is not sharded.
+        warnings.filterwarnings("ignore", message=".*sync_dist=True.*")
         warnings.filterwarnings("ignore", message=".*`isinstance\\(treespec, LeafSpec\\)`.*")
         trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path)
 
@@ -191,16 +201,16 @@ def fit_triplets(
         )
     pl.seed_everything(config.seed, workers=True, verbose=False)
     module = TripletModule(model, loss, config)
-    train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed)
+    train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed, shard=True)
     val_loader = _pk_loader_for(val_data, config.batch_size, items_per_class, config.seed + 1) if val_data else None
     _run_trainer(module, train_loader, val_loader, config)
     return FitResult(model.eval(), module.history)
 
 
-def _pk_loader_for(data: LabeledData, batch_size: int, items_per_class: int, seed: int):
+def _pk_loader_for(data: LabeledData, batch_size: int, items_per_class: int, seed: int, shard: bool = False):
     from siamkit.data.triplets import pk_loader
 
     num_classes = int((torch.bincount(data.y) >= 2).sum())
     p = min(num_classes, max(2, batch_size // items_per_class))
     k = max(items_per_class, batch_size // p)
-    return pk_loader(data, p, k, seed=seed)
+    return pk_loader(data, p, k, seed=seed, shard=shard)

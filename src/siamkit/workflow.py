@@ -29,6 +29,7 @@ from siamkit.data import (
     save_image,
     stratified_split,
 )
+from siamkit.data.sharding import rank_and_world_size
 from siamkit.encoders import build_encoder
 from siamkit.errors import ConfigError, DataError
 from siamkit.evaluation import calibrate_threshold, pair_scores, verification_report
@@ -207,6 +208,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     Writes ``model.ckpt`` (load with :func:`siamkit.load`), ``metrics.json``, ``history.csv``,
     ``loss.png``, ``roc.png``, ``samples/*.png``, ``report/index.html`` (all plots and metrics, see
     :mod:`siamkit.reporting`) and Lightning's ``checkpoints/last.ckpt`` (for resume).
+    Under DDP, only rank 0 evaluates and writes; the other ranks return ``{}`` after training.
     """
     from siamkit.report import plot_loss, plot_roc
     from siamkit.reporting import PART_SEED_OFFSETS, PART_TITLES, build_report, evaluate_parts, training_parts
@@ -229,6 +231,8 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
         train_pairs = PairDataset(splits.train, config.train_pairs, seed=config.seed)
         result = fit(model, loss, train_pairs, val_pairs, train_config)
     train_seconds = time.perf_counter() - started
+    if rank_and_world_size()[0] != 0:
+        return {}
 
     val_scores, val_labels = pair_scores(model, val_pairs)
     threshold = calibrate_threshold(val_scores, val_labels, model.score_kind)

@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from siamkit.conventions import check_pair_labels
 from siamkit.data.labeled import LabeledData, as_float
+from siamkit.data.sharding import rank_and_world_size, shard_batch_ids
 from siamkit.errors import ConfigError, DataError
 
 
@@ -191,6 +192,9 @@ class PairBatchSampler(Sampler):
 
     ``set_epoch(e)`` (called by Lightning before each training epoch) reshuffles with ``(seed, e)``
     and, with ``resample=True``, draws fresh pairs for that epoch.
+
+    With ``shard=True``, inside a ``torch.distributed`` group (DDP), each rank yields only its share of
+    the batches (see :mod:`siamkit.data.sharding`); outside one it yields them all.
     """
 
     def __init__(
@@ -201,6 +205,7 @@ class PairBatchSampler(Sampler):
         seed: int = 0,
         resample: bool = False,
         drop_last: bool = False,
+        shard: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ConfigError(f"batch_size must be ≥ 1, got {batch_size}")
@@ -210,6 +215,7 @@ class PairBatchSampler(Sampler):
         self.seed = seed
         self.resample = resample
         self.drop_last = drop_last
+        self.shard = shard
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -217,9 +223,17 @@ class PairBatchSampler(Sampler):
         if self.resample:
             self.dataset.resample(epoch)
 
-    def __len__(self) -> int:
+    def _num_batches(self) -> int:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def _batch_ids(self) -> list[int]:
+        if not self.shard:
+            return list(range(self._num_batches()))
+        return shard_batch_ids(self._num_batches(), *rank_and_world_size())
+
+    def __len__(self) -> int:
+        return len(self._batch_ids())
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         n = len(self.dataset)
@@ -227,8 +241,8 @@ class PairBatchSampler(Sampler):
             order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + 104729 * self.epoch))
         else:
             order = torch.arange(n)
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield order[start : start + self.batch_size]
+        for i in self._batch_ids():
+            yield order[i * self.batch_size : (i + 1) * self.batch_size]
 
 
 def pair_loader(
@@ -238,7 +252,11 @@ def pair_loader(
     seed: int = 0,
     resample: bool = False,
     drop_last: bool = False,
+    shard: bool = False,
 ) -> DataLoader:
-    """A DataLoader of whole pair batches ``(x1 [B, ...], x2 [B, ...], y [B])``, sliced, not collated."""
-    sampler = PairBatchSampler(dataset, batch_size, shuffle, seed, resample, drop_last)
+    """A DataLoader of whole pair batches ``(x1 [B, ...], x2 [B, ...], y [B])``, sliced, not collated.
+
+    ``shard=True``: under DDP each rank gets its own share of the batches (see :class:`PairBatchSampler`).
+    """
+    sampler = PairBatchSampler(dataset, batch_size, shuffle, seed, resample, drop_last, shard)
     return DataLoader(dataset, batch_size=None, sampler=sampler)

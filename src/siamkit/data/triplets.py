@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from siamkit.data.labeled import LabeledData, as_float
 from siamkit.data.pairs import sample_pairs
+from siamkit.data.sharding import rank_and_world_size, shard_batch_ids
 from siamkit.errors import ConfigError, DataError
 
 
@@ -99,6 +100,8 @@ class PKBatchSampler(Sampler):
         items_per_class: ``K`` (≥ 2).
         num_batches: batches per epoch (default: enough to show about ``N`` items).
         seed: seeds the draw.
+        shard: inside a ``torch.distributed`` group (DDP), yield only this rank's share of the
+            batches (see :mod:`siamkit.data.sharding`).
 
     Yields: index tensors ``[P·K]``, class-major (the ``K`` items of one class are adjacent).
     """
@@ -110,6 +113,7 @@ class PKBatchSampler(Sampler):
         items_per_class: int,
         num_batches: int | None = None,
         seed: int = 0,
+        shard: bool = False,
     ) -> None:
         if classes_per_batch < 2 or items_per_class < 2:
             raise ConfigError(
@@ -127,23 +131,33 @@ class PKBatchSampler(Sampler):
         self.p, self.k = classes_per_batch, items_per_class
         self.num_batches = num_batches or max(1, -(-len(labels) // (self.p * self.k)))
         self.seed = seed
+        self.shard = shard
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
+    def _batch_ids(self) -> list[int]:
+        if not self.shard:
+            return list(range(self.num_batches))
+        return shard_batch_ids(self.num_batches, *rank_and_world_size())
+
     def __len__(self) -> int:
-        return self.num_batches
+        return len(self._batch_ids())
 
     def __iter__(self) -> Iterator[torch.Tensor]:
+        wanted = self._batch_ids()
+        batches = {}
         generator = torch.Generator().manual_seed(self.seed + 104729 * self.epoch)
-        for _ in range(self.num_batches):
+        for i in range(max(wanted, default=-1) + 1):
             chosen = self.eligible[torch.randperm(len(self.eligible), generator=generator)[: self.p]]
             # Shuffle within classes: sort by (class slot, random key); each class keeps its slice.
             keys = self.cls_of.double() + torch.rand(len(self.cls_of), generator=generator, dtype=torch.float64)
             shuffled = self.order[torch.argsort(keys)]
             within = torch.arange(self.k)[None, :] % self.counts[chosen][:, None]
-            yield shuffled[self.offsets[chosen][:, None] + within].flatten()
+            if i in wanted:
+                batches[i] = shuffled[self.offsets[chosen][:, None] + within].flatten()
+        yield from (batches[i] for i in wanted)
 
 
 class ClassBatchDataset(Dataset):
@@ -165,7 +179,11 @@ def pk_loader(
     items_per_class: int,
     num_batches: int | None = None,
     seed: int = 0,
+    shard: bool = False,
 ) -> DataLoader:
-    """A DataLoader of P×K batches ``(x [P·K, ...], class ids [P·K])``, sliced, not collated."""
-    sampler = PKBatchSampler(data.y, classes_per_batch, items_per_class, num_batches, seed)
+    """A DataLoader of P×K batches ``(x [P·K, ...], class ids [P·K])``, sliced, not collated.
+
+    ``shard=True``: under DDP each rank gets its own share of the batches (see :class:`PKBatchSampler`).
+    """
+    sampler = PKBatchSampler(data.y, classes_per_batch, items_per_class, num_batches, seed, shard)
     return DataLoader(ClassBatchDataset(data), batch_size=None, sampler=sampler)
