@@ -58,6 +58,9 @@ _EXPORTS = {
     "run_training": "siamkit.workflow",
     "Gallery": "siamkit.gallery",
     "export_onnx": "siamkit.export",
+    "SiamFC": "siamkit.tracking",
+    "SiamFCTracker": "siamkit.tracking",
+    "track": "siamkit.tracking",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -28,8 +28,8 @@ from siamkit.tracking.training import TEST_SEED, TRAIN_SEED, VAL_SEED, TrackingP
 class TrackingExperiment:
     """Sizes of a tracking run: training pairs and videos, epochs, held-out test videos."""
 
-    train_pairs: int = 6_000
-    train_videos: int = 150
+    train_pairs: int = 8_000
+    train_videos: int = 200
     val_pairs: int = 256
     epochs: int = 1
     batch_size: int = 16

@@ -67,8 +67,8 @@ class SiamFCTracker:
     """The SiamFC tracker around a trained :class:`~siamkit.tracking.model.SiamFC` network.
 
     Per frame it crops ``scales`` search images around the last position (one batch), scores them
-    against the exemplar features computed once at ``init``, picks the best (penalised) scale, finds
-    the peak of the upsampled, cosine-windowed response and moves the box there.
+    against the exemplar features computed once at ``init``, picks the scale with the highest
+    (penalised) score, finds the peak of its upsampled, cosine-windowed response and moves the box there.
 
     Example:
         >>> tracker = SiamFCTracker(SiamFC())
@@ -114,10 +114,9 @@ class SiamFCTracker:
         sides = (x_side * self.scale_factors)[:, None].expand(-1, 2)
         search = crop_resize(frame, self.center[None].expand(c.scales, 2), sides, (c.search_size,) * 2)
         scores = self.model.score(self.exemplar, search)  # [S, 1, s, s]
-        response = F.interpolate(scores, size=(self.response_size,) * 2, mode="bicubic", align_corners=False)
-        response = response.flatten(1) * self.scale_weights[:, None]
-        best = int(response.amax(1).argmax())
-        r = response[best]
+        best = int((scores.flatten(1).amax(1) * self.scale_weights).argmax())  # penalised best scale
+        r = F.interpolate(scores[best : best + 1], size=(self.response_size,) * 2, mode="bicubic", align_corners=False)
+        r = r.flatten()
         r = r - r.min()
         r = r / r.sum().clamp_min(1e-12)
         peak = int(((1 - c.window_influence) * r + c.window_influence * self.window).argmax())
