@@ -303,16 +303,19 @@ def train_tracker(
     out: Path = typer.Option(..., "--out", help="Output folder: model.ckpt, metrics.json, success.png, strip.png."),
     train_pairs: int = typer.Option(8000, min=1, help="Exemplar/search training pairs from synthetic videos."),
     train_videos: int = typer.Option(200, min=1, help="Synthetic training videos the pairs come from."),
-    epochs: int = typer.Option(1, min=1, help="Training epochs."),
+    epochs: int = typer.Option(3, min=1, help="Training epochs."),
     batch_size: int = typer.Option(16, min=1, help="Pairs per batch."),
     lr: float = typer.Option(3e-3, help="Learning rate (Adam)."),
-    test_videos: int = typer.Option(20, min=1, help="Held-out synthetic videos for the evaluation."),
+    test_videos: int = typer.Option(50, min=1, help="Held-out synthetic videos for the evaluation."),
     seed: int = typer.Option(0, help="Seed of training and of the video seed ranges."),
 ) -> None:
     """Train a SiamFC tracker on synthetic videos; compare it with two baselines on held-out ones."""
     from siamkit.tracking.experiment import TrackingExperiment, run_tracking_experiment
 
-    setup = TrackingExperiment(train_pairs, train_videos, max(8, train_pairs // 16), epochs, batch_size, lr, test_videos, seed)
+    setup = TrackingExperiment(
+        train_pairs=train_pairs, train_videos=train_videos, val_pairs=max(8, train_pairs // 16), epochs=epochs,
+        batch_size=batch_size, lr=lr, test_videos=test_videos, seed=seed,
+    )
     metrics = run_tracking_experiment(out, setup)
     for name, r in metrics["trackers"].items():
         typer.echo(f"{name}: success AUC {r['success_auc']:.3f}, precision@20px {r['precision_20px']:.3f}")

@@ -31,10 +31,10 @@ class TrackingExperiment:
     train_pairs: int = 8_000
     train_videos: int = 200
     val_pairs: int = 256
-    epochs: int = 1
+    epochs: int = 3
     batch_size: int = 16
     lr: float = 3e-3
-    test_videos: int = 20
+    test_videos: int = 50
     seed: int = 0
     progress: bool = True
 
