@@ -180,6 +180,16 @@ def test_fit_tracker_trains_and_checkpoint_rebuilds_siamfc(tmp_path):
         torch.testing.assert_close(rebuilt(exemplar[None], search[None]), result.model(exemplar[None], search[None]))
 
 
+def test_siamkit_load_rebuilds_siamfc_in_a_fresh_interpreter(tmp_path):
+    import subprocess
+    import sys
+
+    save_checkpoint(tmp_path / "t.ckpt", SiamFC())
+    code = f"import siamkit; print(type(siamkit.load({str(tmp_path / 't.ckpt')!r})).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "SiamFC"
+
+
 def _write_video(folder, clip):
     folder.mkdir()
     for i, frame in enumerate(clip.frames):
