@@ -36,7 +36,7 @@ from siamkit.encoders import build_encoder
 from siamkit.heads import DistanceHead
 from siamkit.losses import ContrastiveLoss
 from siamkit.models import SiameseNet
-from siamkit.training import PairModule, _run_trainer
+from siamkit.training import PairModule, run_trainer
 
 INPUTS = {"lenet": (1, 28, 28), "small_cnn": (1, 40, 50)}
 EMBEDDING = {"lenet": 32, "small_cnn": 100}
@@ -113,7 +113,7 @@ def siamkit_pairs_per_second(model: SiameseNet, data: LabeledData, batch: int, s
     config = TrainConfig(epochs=1, batch_size=batch, progress=False, precision=precision, channels_last=True)
     module = TimedPairModule(model, ContrastiveLoss(MARGIN), config)
     pairs = PairDataset(data, (steps + 1) * batch, seed=0)
-    _run_trainer(module, pair_loader(pairs, batch, shuffle=True, shard=True), None, config)
+    run_trainer(module, pair_loader(pairs, batch, shuffle=True, shard=True), None, config)
     return steps * batch / (module.finished - module.started)
 
 

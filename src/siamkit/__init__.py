@@ -78,6 +78,9 @@ _EXPORTS = {
     "CompareConfig": "siamkit.compare",
     "compare_models": "siamkit.compare",
     "exact_search": "siamkit.search",
+    "SiamFC": "siamkit.tracking",
+    "SiamFCTracker": "siamkit.tracking",
+    "track": "siamkit.tracking",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

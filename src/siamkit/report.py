@@ -10,7 +10,8 @@ import torch
 from siamkit.fileio import atomic_path
 
 
-def _figure():
+def new_figure():
+    """A matplotlib ``(figure, axes)`` on the Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -19,7 +20,8 @@ def _figure():
     return plt.subplots(figsize=(6, 4.5), dpi=100)
 
 
-def _save(fig, path: str | Path) -> Path:
+def save_figure(fig, path: str | Path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` atomically and close it."""
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
@@ -31,7 +33,7 @@ def _save(fig, path: str | Path) -> Path:
 
 def plot_loss(history: Sequence[Mapping[str, float]], path: str | Path) -> Path:
     """Training (and validation) loss per epoch, from ``fit``'s history."""
-    fig, ax = _figure()
+    fig, ax = new_figure()
     epochs = [int(row["epoch"]) + 1 for row in history]
     for key, label in (("train_loss", "train"), ("val_loss", "validation")):
         values = [row.get(key) for row in history]
@@ -42,7 +44,7 @@ def plot_loss(history: Sequence[Mapping[str, float]], path: str | Path) -> Path:
     ax.set_title("Loss per epoch")
     ax.grid(alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_roc(
@@ -53,7 +55,7 @@ def plot_roc(
 
     from siamkit.evaluation import roc_auc
 
-    fig, ax = _figure()
+    fig, ax = new_figure()
     for name, (similarity, labels) in curves.items():
         fpr, tpr, _ = roc_curve(labels.numpy(), similarity.double().numpy())
         ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc(similarity, labels):.4f})")
@@ -66,7 +68,7 @@ def plot_roc(
     ax.set_title("ROC of pair verification")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_score_histogram(
@@ -77,7 +79,7 @@ def plot_score_histogram(
     from siamkit.conventions import check_pair_labels
 
     check_pair_labels(labels)
-    fig, ax = _figure()
+    fig, ax = new_figure()
     scores = scores.double()
     bins = torch.linspace(float(scores.min()), float(scores.max()), 41).numpy()
     ax.hist(scores[labels == 1].numpy(), bins=bins, alpha=0.6, label="same pairs (1)", color="tab:green")
@@ -88,7 +90,7 @@ def plot_score_histogram(
     ax.set_ylabel("pairs")
     ax.set_title(title or f"Pair {score_kind}s")
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def project_2d(embeddings: torch.Tensor) -> torch.Tensor:
@@ -117,7 +119,7 @@ def plot_embedding_2d(
         keep = torch.randperm(len(embeddings), generator=torch.Generator().manual_seed(seed))[:max_points]
         embeddings, labels = embeddings[keep], labels[keep]
     xy = project_2d(embeddings).numpy()
-    fig, ax = _figure()
+    fig, ax = new_figure()
     classes = torch.unique(labels).tolist()
     cmap = _colours(len(classes))
     for i, c in enumerate(classes):
@@ -126,7 +128,7 @@ def plot_embedding_2d(
     how = "raw" if embeddings.shape[1] == 2 else "PCA"
     ax.set_title(f"Embeddings in 2-D ({how}, D = {embeddings.shape[1]})")
     ax.legend(markerscale=2, fontsize="small", ncol=2 if len(classes) > 10 else 1, loc="best")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _colours(n: int):
@@ -194,4 +196,4 @@ def plot_hard_pairs(
             axes[2 * g, 0].set_xticks([])
             axes[2 * g, 0].set_yticks([])
     fig.suptitle(f"Hardest errors at threshold {threshold:.3f} ({score_kind} shown above each pair)", fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -116,11 +116,11 @@ def fit(
         train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True
     )
     val_loader = pair_loader(val_pairs, 512) if val_pairs is not None else None
-    _run_trainer(module, train_loader, val_loader, config)
+    run_trainer(module, train_loader, val_loader, config)
     return FitResult(model.eval(), module.history)
 
 
-def _run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfig) -> None:
+def run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfig) -> None:
     """Fit ``module`` with a Lightning Trainer configured by ``config`` (checkpoints, resume, precision)."""
     callbacks = []
     ckpt_path = None
@@ -203,7 +203,7 @@ def fit_triplets(
     module = TripletModule(model, loss, config)
     train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed, shard=True)
     val_loader = _pk_loader_for(val_data, config.batch_size, items_per_class, config.seed + 1) if val_data else None
-    _run_trainer(module, train_loader, val_loader, config)
+    run_trainer(module, train_loader, val_loader, config)
     return FitResult(model.eval(), module.history)
 
 
