@@ -78,3 +78,18 @@ def test_unseen_classes_protocol_uses_the_official_test_split(tmp_path):
     assert bool((splits.train.split == 0).all()) and bool((splits.val.split == 0).all())
     assert len(splits.train) + len(splits.val) == 140
     assert abs(len(splits.val) / 140 - 0.15 / 0.85) < 0.05
+
+
+def test_uint8_dataset_trains_and_reports_end_to_end(tmp_path, monkeypatch):
+    """Every stage (pairs, P×K triplet batches, embeddings, few-shot, report) takes uint8 images."""
+    from conftest import tiny_experiment
+
+    from siamkit.workflow import run_training
+
+    _fake_fashion(tmp_path, n_train=200, n_test=100)
+    monkeypatch.setenv("SIAMKIT_FASHION_MNIST_DIR", str(tmp_path))
+    metrics = run_training(
+        tiny_experiment(dataset="fashion-mnist", loss="triplet", eval_pairs=100), tmp_path / "run"
+    )
+    assert 0.0 <= metrics["roc_auc"] <= 1.0 and metrics["unseen_classes"]["classes"][-1] == "Ankle boot"
+    assert (tmp_path / "run" / "report" / "index.html").is_file()

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from siamkit.conventions import check_pair_labels, to_similarity
+from siamkit.data.labeled import as_float
 from siamkit.errors import ConfigError, DataError
 
 FAR_TARGETS = (1e-1, 1e-2, 1e-3)
@@ -45,7 +46,8 @@ def pair_scores(
 def embed_items(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
     """Embeddings ``[N, D]`` of items ``x`` ``[N, ...]`` through ``model.embed``, ``batch_size`` at a time.
 
-    Only one batch of inputs and activations is alive at once; the result is float32 on the CPU.
+    Only one batch of inputs and activations is alive at once (``uint8`` images become floats per
+    batch); the result is float32 on the CPU.
     """
     if not hasattr(model, "embed"):
         raise ConfigError(
@@ -54,7 +56,9 @@ def embed_items(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> to
         )
     was_training = model.training
     model.eval()
-    parts = [model.embed(x[start : start + batch_size]).float().cpu() for start in range(0, len(x), batch_size)]
+    parts = [
+        model.embed(as_float(x[start : start + batch_size])).float().cpu() for start in range(0, len(x), batch_size)
+    ]
     model.train(was_training)
     return torch.cat(parts) if parts else torch.empty(0, 0)
 

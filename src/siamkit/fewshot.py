@@ -20,6 +20,7 @@ from torch import nn
 
 from siamkit.conventions import to_similarity
 from siamkit.data import LabeledData
+from siamkit.data.labeled import as_float
 from siamkit.errors import ConfigError, DataError, check_choice
 from siamkit.evaluation import embed_items
 
@@ -114,8 +115,8 @@ def _pair_score_similarity(model: nn.Module, x: torch.Tensor, score_kind: str) -
     else:
 
         def score(q: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-            x1 = x[q].repeat_interleave(len(s), dim=0)
-            x2 = x[s].repeat(len(q), *([1] * (x.ndim - 1)))
+            x1 = as_float(x[q]).repeat_interleave(len(s), dim=0)
+            x2 = as_float(x[s]).repeat(len(q), *([1] * (x.ndim - 1)))
             return model(x1, x2).view(len(q), len(s))
 
     def similarity(q: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
