@@ -35,7 +35,7 @@ from siamkit.errors import ConfigError, DataError
 from siamkit.registry import Buildable
 
 PAD, UNK = "<pad>", "<unk>"
-TOKENIZER_KINDS = ("word", "char")
+TOKENIZER_KINDS = ("word", "char", "trigram")
 _WORD = re.compile(r"\w+|[^\w\s]")
 
 
@@ -44,7 +44,9 @@ class Tokenizer:
 
     Args:
         vocab: the known tokens, in id order from 2 (without ``<pad>`` and ``<unk>``).
-        kind: ``"word"`` (words and single punctuation marks) or ``"char"`` (characters).
+        kind: ``"word"`` (words and single punctuation marks), ``"char"`` (characters) or
+            ``"trigram"`` (character trigrams of each word with ``<`` ``>`` marking its ends, as in
+            fastText: ``"walk"`` → ``<wa wal alk lk>``; unseen words share trigrams with known ones).
         max_length: texts longer than this many tokens are truncated.
         lowercase: lower-case text before splitting.
     """
@@ -92,7 +94,13 @@ class Tokenizer:
     def split(self, text: str) -> list[str]:
         """The tokens of ``text`` (no truncation, no vocabulary lookup)."""
         text = text.lower() if self.lowercase else text
-        return list(text) if self.kind == "char" else _WORD.findall(text)
+        if self.kind == "char":
+            return list(text)
+        words = _WORD.findall(text)
+        if self.kind == "word":
+            return words
+        marked = [f"<{w}>" for w in words]
+        return [m[i : i + 3] for m in marked for i in range(max(len(m) - 2, 1))]
 
     def encode(self, texts: Sequence[str], length: int | None = None) -> torch.Tensor:
         """Token ids ``[N, L]`` (``int64``), padded with 0; ``L`` = ``length`` or the longest text
