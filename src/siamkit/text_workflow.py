@@ -118,7 +118,7 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
         test_unknown_token_rate=round(tokenizer.unknown_rate(parts["test"].texts()), 4),
         vocabulary_size=len(tokenizer),
         pairs={name: len(part) for name, part in parts.items()},
-        skipped_rows=len(pairs.bad_rows),
+        skipped_rows=[str(row) for row in pairs.bad_rows],
         train_seconds=round(train_seconds, 2),
         epochs=len(result.history),
     )
