@@ -8,7 +8,7 @@ since they usually contain the word itself.
 
 Split, so that test words are never trained on: every lemma is put in train / val / test (80 / 10 /
 10, seeded); a synset belongs to the first split among its lemmas' splits (train before val before
-test). A pair of split ``s`` takes its word from ``s`` and its gloss from a synset of ``s``, so no val
+test), and synsets sharing one definition text take the first of their splits. A pair of split ``s`` takes its word from ``s`` and its gloss from a synset of ``s``, so no val
 or test gloss appears in training pairs either.
 
 Usage (writes ``src/siamkit/data/bundled/wordnet_gloss.tsv.gz``)::
@@ -72,6 +72,10 @@ def build_pairs(synsets: dict[str, dict], words_per_split: dict[str, int], seed:
     synset_split = {
         sid: min((word_split[w] for w in s["lemmas"]), key=SPLITS.index) for sid, s in synsets.items()
     }
+    gloss_split: dict[str, str] = {}  # a few synsets share one definition text: keep it in one split
+    for sid, s in synsets.items():
+        gloss_split[s["gloss"]] = min(gloss_split.get(s["gloss"], "test"), synset_split[sid], key=SPLITS.index)
+    synset_split = {sid: gloss_split[s["gloss"]] for sid, s in synsets.items()}
     children = defaultdict(list)
     for sid, s in synsets.items():
         for h in s["hypernyms"]:

@@ -33,11 +33,11 @@ class CrossModalConfig:
     embedding_dim: int = 32
     text_encoder: str = "gru"
     train_pairs: int = 8000
-    eval_pairs: int = 4000
+    eval_pairs: int = 2000
     margin: float = 0.5
     phrase_test: float = 0.2
-    fractions: tuple[float, float, float] = (0.6, 0.2, 0.2)
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=8, batch_size=128, lr=3e-3))
+    fractions: tuple[float, float, float] = (0.7, 0.1, 0.2)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=20, batch_size=128, lr=3e-3))
 
 
 def split_phrases(phrases: TextClasses, test_share: float, seed: int) -> tuple[TextClasses, TextClasses]:
