@@ -109,7 +109,7 @@ def train(
     label_column: str = typer.Option("is_duplicate", help="The 0/1 label column of --pairs-csv (1 = same)."),
     strict_rows: bool = typer.Option(False, help="Refuse a --pairs-csv with any bad row (default: skip and list them)."),
     tokenizer: str = typer.Option("word", help="Text tokenizer: word, char or trigram (character trigrams of words)."),
-    max_length: Optional[int] = typer.Option(None, min=1, help="Tokens kept per text (default: word 64, char 200)."),
+    max_length: Optional[int] = typer.Option(None, min=1, help="Tokens kept per text (default: word 64, char 200, trigram 300)."),
     min_count: int = typer.Option(1, min=1, help="Vocabulary: training tokens seen at least this often."),
 ) -> None:
     """Train a Siamese network, calibrate its threshold and evaluate it; write everything to OUT."""
@@ -154,7 +154,8 @@ def train(
     typer.echo(f"checkpoint: {out / 'model.ckpt'}")
     typer.echo(f"metrics:    {out / 'metrics.json'}")
     typer.echo(f"plots:      {out / 'loss.png'}, {out / 'roc.png'}")
-    typer.echo(f"report:     {out / 'report' / 'index.html'}")
+    if (out / "report" / "index.html").is_file():
+        typer.echo(f"report:     {out / 'report' / 'index.html'}")
 
 
 @app.command("eval")

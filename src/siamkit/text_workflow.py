@@ -27,7 +27,7 @@ from siamkit.evaluation import calibrate_threshold, pair_scores, verification_re
 from siamkit.fileio import write_json
 
 TEXT_ENCODERS = ("gru", "lstm", "text_pool")
-DEFAULT_MAX_LENGTH = {"word": 64, "char": 200}
+DEFAULT_MAX_LENGTH = {"word": 64, "char": 200, "trigram": 300}
 
 
 def is_text_experiment(config) -> bool:
@@ -91,7 +91,7 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     out_dir = Path(out_dir)
     pairs = load_text_pairs(config)
     parts = split_text_pairs(pairs, config.fractions, config.seed)
-    max_length = config.max_length or DEFAULT_MAX_LENGTH[config.tokenizer]
+    max_length = config.max_length or DEFAULT_MAX_LENGTH.get(config.tokenizer, 64)
     tokenizer = Tokenizer.fit(parts["train"].texts(), config.tokenizer, max_length, min_count=config.min_count)
     data = {name: part.to_pairs(tokenizer) for name, part in parts.items()}
     torch.manual_seed(config.seed)
