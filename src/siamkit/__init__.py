@@ -77,6 +77,20 @@ _EXPORTS = {
     "shapes": "siamkit.data",
     "CompareConfig": "siamkit.compare",
     "compare_models": "siamkit.compare",
+    "Tokenizer": "siamkit.encoders",
+    "GRUTextEncoder": "siamkit.encoders",
+    "LSTMTextEncoder": "siamkit.encoders",
+    "PooledTextEncoder": "siamkit.encoders",
+    "TextPairs": "siamkit.data",
+    "TextClasses": "siamkit.data",
+    "read_text_pairs": "siamkit.data",
+    "read_text_classes": "siamkit.data",
+    "wordnet_gloss": "siamkit.data",
+    "verify_texts": "siamkit.verification",
+    "bow_cosine": "siamkit.text_workflow",
+    "CrossModalConfig": "siamkit.crossmodal",
+    "run_digits_words": "siamkit.crossmodal",
+    "cross_modal_retrieval": "siamkit.crossmodal",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

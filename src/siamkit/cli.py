@@ -75,7 +75,7 @@ def _print_text_metrics(metrics: dict, title: str) -> None:
 def train(
     out: Path = typer.Option(..., "--out", help="Output folder for model.ckpt, metrics.json and plots."),
     dataset: str = typer.Option(
-        "digits", help="Bundled dataset (digits, fashion-mnist), or a folder root/<class>/<image>."
+        "digits", help="Bundled dataset (digits, fashion-mnist; wordnet-gloss: text pairs), or a folder root/<class>/<image>."
     ),
     protocol: str = typer.Option(
         "unseen-classes", help="unseen-classes (hold classes out, report them apart) or all-classes."
