@@ -7,10 +7,12 @@ import torch
 
 from siamkit.checkpoint import load_checkpoint, save_checkpoint
 from siamkit.encoders import build_encoder
-from siamkit.encoders.text import GRUTextEncoder, LSTMTextEncoder, PooledTextEncoder, Tokenizer, text_tokenizer
+from siamkit.encoders import ENCODERS
+from siamkit.encoders.text import GRUTextEncoder, LSTMTextEncoder, PooledTextEncoder, TextEncoder, Tokenizer, text_tokenizer
 from siamkit.errors import ConfigError, DataError
 from siamkit.heads import DistanceHead
 from siamkit.models import SiameseNet
+from siamkit.text_workflow import TEXT_ENCODERS
 
 TEXTS = ["How do I feed a cat?", "What should a cat eat?", "a dog barks", "a cat purrs"]
 
@@ -91,3 +93,14 @@ def test_text_model_round_trips_through_a_checkpoint_with_its_vocabulary(tmp_pat
     ids = tok.encode(["a cat", "a dog barks loudly"])
     torch.testing.assert_close(loaded(ids[:1], ids[1:]), net(ids[:1], ids[1:]))
     torch.testing.assert_close(loaded.encoder.encode_texts(TEXTS), net.encoder.encode_texts(TEXTS))
+
+
+@pytest.mark.parametrize("name", TEXT_ENCODERS)
+def test_every_text_encoder_is_registered_and_rebuilds_from_its_spec(name):
+    tok = Tokenizer.fit(TEXTS)
+    net = build_encoder(name, (tok.max_length,), 7, tokenizer=tok)
+    assert net.embedding_dim == 7 and net(tok.encode(TEXTS)).shape == (4, 7)
+    rebuilt = ENCODERS.build({"name": name, "args": net.spec_args})
+    assert sum(p.numel() for p in rebuilt.parameters()) == sum(p.numel() for p in net.parameters())
+    text_names = {n for n in ENCODERS.names() if issubclass(ENCODERS.get(n), TextEncoder)}
+    assert text_names == set(TEXT_ENCODERS)
