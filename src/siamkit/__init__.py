@@ -81,6 +81,20 @@ _EXPORTS = {
     "SiamFC": "siamkit.tracking",
     "SiamFCTracker": "siamkit.tracking",
     "track": "siamkit.tracking",
+    "Tokenizer": "siamkit.encoders",
+    "GRUTextEncoder": "siamkit.encoders",
+    "LSTMTextEncoder": "siamkit.encoders",
+    "PooledTextEncoder": "siamkit.encoders",
+    "TextPairs": "siamkit.data",
+    "TextClasses": "siamkit.data",
+    "read_text_pairs": "siamkit.data",
+    "read_text_classes": "siamkit.data",
+    "wordnet_gloss": "siamkit.data",
+    "verify_texts": "siamkit.verification",
+    "bow_cosine": "siamkit.text_workflow",
+    "CrossModalConfig": "siamkit.crossmodal",
+    "run_digits_words": "siamkit.crossmodal",
+    "cross_modal_retrieval": "siamkit.crossmodal",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

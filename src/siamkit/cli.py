@@ -53,11 +53,29 @@ def _print_metrics(metrics: dict, title: str) -> None:
     Console().print(table)
 
 
+def _print_text_metrics(metrics: dict, title: str) -> None:
+    """Test pairs: the model and the bag-of-words cosine baseline, side by side."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in ("test pairs", "ROC AUC", "EER", "accuracy"):
+        table.add_column(col, justify="left" if col == "test pairs" else "right")
+    for name, m in (("model", metrics), ("bag-of-words cosine", metrics["baseline_bow_cosine"])):
+        table.add_row(name, f"{m['roc_auc']:.4f}", f"{m['eer']:.4f}", f"{m['accuracy']:.4f}")
+    Console().print(table)
+    skipped = metrics.get("skipped_rows") or []
+    if skipped:
+        typer.echo(f"skipped {len(skipped)} bad rows of the pair file (--strict-rows refuses such a file):")
+        for row in skipped:
+            typer.echo(f"  {row}")
+
+
 @app.command()
 def train(
     out: Path = typer.Option(..., "--out", help="Output folder for model.ckpt, metrics.json and plots."),
     dataset: str = typer.Option(
-        "digits", help="Bundled dataset (digits, fashion-mnist), or a folder root/<class>/<image>."
+        "digits", help="Bundled dataset (digits, fashion-mnist; wordnet-gloss: text pairs), or a folder root/<class>/<image>."
     ),
     protocol: str = typer.Option(
         "unseen-classes", help="unseen-classes (hold classes out, report them apart) or all-classes."
@@ -89,6 +107,15 @@ def train(
     precision: str = typer.Option("32-true", help="Lightning precision: 32-true, or bf16-mixed (bf16 autocast)."),
     num_nodes: int = typer.Option(1, min=1, help="Machines in a multi-node DDP run launched with torchrun."),
     channels_last: bool = typer.Option(False, help="NHWC convolution weights (often faster on CPU)."),
+    pairs_csv: Optional[Path] = typer.Option(
+        None, help="Text pairs: a CSV/TSV file (Quora layout by default); use a text encoder (gru, lstm, text_pool)."
+    ),
+    text_columns: str = typer.Option("question1,question2", help="The two text columns of --pairs-csv."),
+    label_column: str = typer.Option("is_duplicate", help="The 0/1 label column of --pairs-csv (1 = same)."),
+    strict_rows: bool = typer.Option(False, help="Refuse a --pairs-csv with any bad row (default: skip and list them)."),
+    tokenizer: str = typer.Option("word", help="Text tokenizer: word, char or trigram (character trigrams of words)."),
+    max_length: Optional[int] = typer.Option(None, min=1, help="Tokens kept per text (default: word 64, char 200, trigram 300)."),
+    min_count: int = typer.Option(1, min=1, help="Vocabulary: training tokens seen at least this often."),
 ) -> None:
     """Train a Siamese network, calibrate its threshold and evaluate it; write everything to OUT.
 
@@ -97,6 +124,10 @@ def train(
     """
     from siamkit.config import TrainConfig
     from siamkit.workflow import ExperimentConfig, run_training
+
+    columns = _csv(text_columns) or []
+    if len(columns) != 2:
+        raise DataError(f"--text-columns takes two column names like question1,question2, got '{text_columns}'")
 
     config = ExperimentConfig(
         dataset=dataset,
@@ -117,15 +148,26 @@ def train(
             progress=not quiet, resume=resume, devices=devices, strategy=strategy, precision=precision,
             num_nodes=num_nodes, channels_last=channels_last,
         ),
+        pairs_csv=None if pairs_csv is None else str(pairs_csv),
+        text_columns=(columns[0], columns[1]),
+        label_column=label_column,
+        strict_rows=strict_rows,
+        tokenizer=tokenizer,
+        max_length=max_length,
+        min_count=min_count,
     )
     metrics = run_training(config, out)
     if not metrics:  # a DDP rank other than 0: rank 0 reports
         return
-    _print_metrics(metrics, f"siamkit train · {dataset} · {encoder} + {head} head")
+    if "baseline_bow_cosine" in metrics:
+        _print_text_metrics(metrics, f"siamkit train · {pairs_csv or dataset} · {encoder} + {head} head")
+    else:
+        _print_metrics(metrics, f"siamkit train · {dataset} · {encoder} + {head} head")
     typer.echo(f"checkpoint: {out / 'model.ckpt'}")
     typer.echo(f"metrics:    {out / 'metrics.json'}")
     typer.echo(f"plots:      {out / 'loss.png'}, {out / 'roc.png'}")
-    typer.echo(f"report:     {out / 'report' / 'index.html'}")
+    if (out / "report" / "index.html").is_file():
+        typer.echo(f"report:     {out / 'report' / 'index.html'}")
 
 
 @app.command("eval")
@@ -157,15 +199,23 @@ def evaluate(
 @app.command()
 def verify(
     checkpoint: Path = typer.Argument(..., help="A model.ckpt written by `siamkit train`."),
-    image1: Path = typer.Argument(..., help="First image file."),
-    image2: Path = typer.Argument(..., help="Second image file."),
+    image1: Optional[Path] = typer.Argument(None, help="First image file."),
+    image2: Optional[Path] = typer.Argument(None, help="Second image file."),
     resize: bool = typer.Option(False, help="Resize images to the model's input size."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    text: Optional[list[str]] = typer.Option(None, "--text", help="A text to compare (give --text twice, no images)."),
 ) -> None:
-    """Decide whether two images show the same thing, at the checkpoint's calibrated threshold."""
-    from siamkit.verification import verify_files
+    """Decide whether two images (or two --text strings) show the same thing, at the checkpoint's calibrated threshold."""
+    from siamkit.verification import verify_files, verify_texts
 
-    result = verify_files(checkpoint, image1, image2, resize=resize)
+    if text:
+        if len(text) != 2 or image1 is not None:
+            raise DataError("give exactly two --text options and no image files")
+        result = verify_texts(checkpoint, text[0], text[1])
+    elif image1 is None or image2 is None:
+        raise DataError("give two image files, or two --text options for a text model")
+    else:
+        result = verify_files(checkpoint, image1, image2, resize=resize)
     if as_json:
         typer.echo(json.dumps(result, indent=2, sort_keys=True))
     else:

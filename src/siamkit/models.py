@@ -121,6 +121,10 @@ class PseudoSiameseNet(Buildable, nn.Module):
         head: maps two ``[B, D]`` embeddings to scores ``[B]`` and has a ``score_kind``.
         projection_dim: ``D`` of the common space; each branch gets ``Linear(D_a|D_b → D)``.
             ``None``: no projection, and ``D_a`` must equal ``D_b``.
+        projection_norm: follow each projection by its own ``BatchNorm1d`` (needs
+            ``projection_dim``). It centres each modality: two networks trained from scratch
+            otherwise start with nearly constant embeddings whose offsets differ, and a cosine
+            head then sees every pair at one distance and does not learn.
 
     Example:
         >>> from siamkit.encoders import LeNet, MLP
@@ -136,9 +140,12 @@ class PseudoSiameseNet(Buildable, nn.Module):
         encoder_b: nn.Module,
         head: nn.Module,
         projection_dim: int | None = None,
+        projection_norm: bool = False,
     ) -> None:
         super().__init__()
         dim_a, dim_b = encoder_a.embedding_dim, encoder_b.embedding_dim
+        if projection_norm and projection_dim is None:
+            raise ConfigError("projection_norm normalizes the projections; give projection_dim too")
         if projection_dim is None and dim_a != dim_b:
             raise ConfigError(
                 f"the branches embed to different sizes ({dim_a} and {dim_b}); pass projection_dim "
@@ -152,12 +159,16 @@ class PseudoSiameseNet(Buildable, nn.Module):
         if projection_dim is not None:
             self.projection_a = nn.Linear(dim_a, projection_dim)
             self.projection_b = nn.Linear(dim_b, projection_dim)
+            if projection_norm:
+                self.projection_a = nn.Sequential(self.projection_a, nn.BatchNorm1d(projection_dim))
+                self.projection_b = nn.Sequential(self.projection_b, nn.BatchNorm1d(projection_dim))
         self.embedding_dim = dim_a if projection_dim is None else projection_dim
         self.spec_args = {
             "encoder_a": spec_of(encoder_a),
             "encoder_b": spec_of(encoder_b),
             "head": spec_of(head),
             "projection_dim": projection_dim,
+            "projection_norm": projection_norm,
         }
 
     @classmethod
@@ -167,8 +178,11 @@ class PseudoSiameseNet(Buildable, nn.Module):
         encoder_b: dict[str, Any],
         head: dict[str, Any],
         projection_dim: int | None = None,
+        projection_norm: bool = False,
     ) -> "PseudoSiameseNet":
-        return cls(ENCODERS.build(encoder_a), ENCODERS.build(encoder_b), HEADS.build(head), projection_dim)
+        return cls(
+            ENCODERS.build(encoder_a), ENCODERS.build(encoder_b), HEADS.build(head), projection_dim, projection_norm
+        )
 
     @property
     def score_kind(self) -> str:

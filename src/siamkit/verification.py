@@ -75,3 +75,31 @@ def verify_files(
     x1 = load_model_input(image1, input_shape, resize)
     x2 = load_model_input(image2, input_shape, resize)
     return verify_inputs(checkpoint, x1, x2)
+
+
+def text_inputs(model: torch.nn.Module, text1: str, text2: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids ``[1, L]`` for each text, made by the tokenizer(s) stored in the model's text
+    encoder(s): one shared encoder (Siamese) or one per branch (pseudo-Siamese)."""
+    from siamkit.encoders.text import text_tokenizer
+
+    if hasattr(model, "encoder"):
+        ids = text_tokenizer(model.encoder).encode([text1, text2])
+        return ids[:1], ids[1:]
+    if hasattr(model, "encoder_a") and hasattr(model, "encoder_b"):
+        return text_tokenizer(model.encoder_a).encode([text1]), text_tokenizer(model.encoder_b).encode([text2])
+    raise DataError(f"{type(model).__name__} has no text encoder; verify images with it instead")
+
+
+def verify_texts(checkpoint_path: str | Path, text1: str, text2: str) -> dict[str, Any]:
+    """Score two texts with a text model and decide same / different at its calibrated threshold.
+
+    Returns what :func:`decide` returns.
+    """
+    checkpoint = load_checkpoint(checkpoint_path)
+    if checkpoint.threshold is None:
+        raise CheckpointError(f"{checkpoint_path} has no calibrated threshold; use a model.ckpt written by `siamkit train`")
+    try:
+        x1, x2 = text_inputs(checkpoint.model, text1, text2)
+    except DataError as exc:
+        raise DataError(f"{checkpoint_path}: {exc}; for images run `siamkit verify CKPT IMAGE1 IMAGE2`") from None
+    return verify_inputs(checkpoint, x1, x2)

@@ -58,6 +58,10 @@ class ExperimentConfig:
     ``loss``: a name in :data:`siamkit.losses.LOSSES` (default: the head's usual loss); ``margin=None``
     keeps the loss's own default. ``loss="triplet"`` trains a :class:`~siamkit.models.TripletNet` on
     P×K batches with online ``mining`` (``batch_hard``, ``batch_all``, ``semi_hard``), ``items_per_class`` = K.
+    Text pairs (``dataset="wordnet-gloss"`` or ``pairs_csv``, see :mod:`siamkit.text_workflow`): the
+    file's ``text_columns`` and ``label_column`` (``strict_rows`` refuses a file with bad rows), a
+    ``tokenizer`` (``word`` or ``char``) truncating at ``max_length`` tokens and keeping tokens seen
+    ``min_count`` times in training, and a text ``encoder`` (``gru``, ``lstm``, ``text_pool``).
     """
 
     dataset: str = "digits"
@@ -77,6 +81,13 @@ class ExperimentConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     mining: str = "batch_hard"
     items_per_class: int = 4
+    pairs_csv: str | None = None
+    text_columns: tuple[str, str] = ("question1", "question2")
+    label_column: str = "is_duplicate"
+    strict_rows: bool = False
+    tokenizer: str = "word"
+    max_length: int | None = None
+    min_count: int = 1
 
     def __post_init__(self) -> None:
         if self.head not in HEAD_LOSSES:
@@ -151,9 +162,10 @@ def split_data(
     return Splits(train, val, test, unseen if unseen is not None and len(unseen.classes()) >= 2 else None, held_out)
 
 
-def build_model(config: ExperimentConfig, input_shape: tuple[int, ...]) -> SiameseNet:
-    """The shared-weight Siamese model the config describes, for inputs of ``input_shape``."""
-    encoder = build_encoder(config.encoder, input_shape, config.embedding_dim)
+def build_model(config: ExperimentConfig, input_shape: tuple[int, ...], **encoder_kwargs: Any) -> SiameseNet:
+    """The shared-weight Siamese model the config describes, for inputs of ``input_shape``
+    (``encoder_kwargs``, e.g. a text encoder's ``tokenizer``, go to the encoder)."""
+    encoder = build_encoder(config.encoder, input_shape, config.embedding_dim, **encoder_kwargs)
     if config.loss == "triplet":
         return TripletNet(encoder, config.metric)
     if config.head == "distance":
@@ -180,7 +192,8 @@ def build_loss(config: ExperimentConfig) -> nn.Module:
     return loss_from_name(config.loss, config.margin)
 
 
-def _write_history(history: list[dict[str, float]], path: Path) -> None:
+def write_history(history: list[dict[str, float]], path: Path) -> None:
+    """``fit``'s per-epoch rows as ``history.csv`` (epoch first), written atomically."""
     keys = sorted({k for row in history for k in row}, key=lambda k: (k != "epoch", k))
     with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=keys)
@@ -212,8 +225,11 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     """
     from siamkit.report import plot_loss, plot_roc
     from siamkit.reporting import PART_SEED_OFFSETS, PART_TITLES, build_report, evaluate_parts, training_parts
+    from siamkit.text_workflow import is_text_experiment, run_text_training
     from siamkit.training import fit, fit_triplets
 
+    if is_text_experiment(config):
+        return run_text_training(config, out_dir)
     out_dir = Path(out_dir)
     data = load_dataset(config.dataset, size=config.image_size)
     splits = split_data(data, config.held_out, config.fractions, config.seed)
@@ -255,7 +271,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
 
     save_checkpoint(out_dir / "model.ckpt", model, meta)
     write_json(out_dir / "metrics.json", metrics)
-    _write_history(result.history, out_dir / "history.csv")
+    write_history(result.history, out_dir / "history.csv")
     plot_loss(result.history, out_dir / "loss.png")
     curves = {"validation": (to_similarity(val_scores, model.score_kind), val_labels)}
     curves.update({PART_TITLES[r.name]: (to_similarity(r.scores, model.score_kind), r.pairs.labels) for r in results})

@@ -17,6 +17,7 @@ from siamkit.data.sources import DATASETS, digits, image_folder, load_dataset
 from siamkit.data.splits import class_disjoint_split, stratified_split
 from siamkit.data.triplets import PKBatchSampler, TripletDataset, pk_loader, sample_triplets
 from siamkit.data.synthetic import colors, shapes
+from siamkit.data.text import TextClasses, TextPairs, read_text_classes, read_text_pairs, wordnet_gloss
 
 __all__ = [
     "DATASETS",
@@ -45,3 +46,4 @@ __all__ = [
     "stratified_split",
     "unstack_pairs",
 ]
+__all__ += ["TextClasses", "TextPairs", "read_text_classes", "read_text_pairs", "wordnet_gloss"]

@@ -1,0 +1,98 @@
+"""Text training end to end: CLI train on a Quora-layout CSV, verify two strings, WordNet slice."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from siamkit.checkpoint import load_checkpoint
+from siamkit.cli import run
+from siamkit.config import TrainConfig
+from siamkit.data import text as text_data
+from siamkit.encoders.text import text_tokenizer
+from siamkit.errors import ConfigError
+from siamkit.workflow import ExperimentConfig, run_training
+
+ANIMALS = ["cat", "dog", "horse", "cow", "parrot", "goldfish", "lion", "tiger", "sheep", "goat"]
+
+
+def _quora_csv(path, bad_rows: bool) -> None:
+    rng = random.Random(0)
+    rows = ["id,qid1,qid2,question1,question2,is_duplicate"]
+    for i in range(240):
+        a = rng.choice(ANIMALS)
+        same = i % 2
+        b = a if same else rng.choice([x for x in ANIMALS if x != a])
+        rows.append(f'{i},{2 * i},{2 * i + 1},"How do I feed a {a}?","What should a {b} eat?",{same}')
+    if bad_rows:
+        rows.insert(3, '900,1,2,"","What should a cat eat?",1')  # line 4
+        rows.insert(7, '901,1,2,"How?","Why?",yes')  # line 8
+    path.write_text("\n".join(rows) + "\n")
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("textrun")
+    _quora_csv(folder / "q.csv", bad_rows=True)
+    code = run([
+        "train", "--out", str(folder / "out"), "--pairs-csv", str(folder / "q.csv"), "--encoder", "gru",
+        "--epochs", "4", "--batch-size", "32", "--lr", "0.01", "--embedding-dim", "16", "--quiet",
+    ])
+    return folder, code
+
+
+def test_cli_trains_on_a_quora_csv_listing_skipped_rows(text_run, capsys):
+    folder, code = text_run
+    assert code == 0
+    metrics = json.loads((folder / "out" / "metrics.json").read_text())
+    assert metrics["skipped_rows"] == [
+        "line 4: empty question1", "line 8: is_duplicate is 'yes', not 0 (different) or 1 (same)",
+    ]
+    assert metrics["roc_auc"] > 0.9
+    assert set(metrics["baseline_bow_cosine"]) >= {"roc_auc", "accuracy"}
+    assert (folder / "out" / "roc.png").stat().st_size > 0
+
+
+def test_checkpoint_keeps_the_vocabulary_and_verify_works_from_the_cli(text_run, capsys):
+    folder, _ = text_run
+    ckpt = folder / "out" / "model.ckpt"
+    tokenizer = text_tokenizer(load_checkpoint(ckpt).model.encoder)
+    assert "parrot" in tokenizer.stoi and load_checkpoint(ckpt).meta["input_kind"] == "text"
+    capsys.readouterr()
+    assert run(["verify", str(ckpt), "--text", "How do I feed a parrot?", "--text", "What should a parrot eat?", "--json"]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert run(["verify", str(ckpt), "--text", "How do I feed a parrot?", "--text", "What should a goat eat?", "--json"]) == 0
+    different = json.loads(capsys.readouterr().out)
+    assert same["same"] is True and different["same"] is False
+    assert same["score"] < different["score"]  # cosine... distances: smaller = alike
+
+
+def test_strict_rows_refuses_the_file_naming_the_lines(tmp_path, capsys):
+    _quora_csv(tmp_path / "q.csv", bad_rows=True)
+    code = run(["train", "--out", str(tmp_path / "o"), "--pairs-csv", str(tmp_path / "q.csv"), "--encoder", "gru", "--strict-rows"])
+    err = capsys.readouterr().err
+    assert code == 2 and "line 4: empty question1" in err and "line 8" in err
+
+
+def test_verify_text_errors(text_run, trained_run, capsys):
+    folder, _ = text_run
+    assert run(["verify", str(folder / "out" / "model.ckpt"), "--text", "only one"]) == 2
+    assert "two --text" in capsys.readouterr().err
+    image_ckpt = trained_run[0] / "model.ckpt"
+    assert run(["verify", str(image_ckpt), "--text", "a", "--text", "b"]) == 2
+    assert "IMAGE1 IMAGE2" in capsys.readouterr().err
+
+
+def test_wordnet_gloss_slice_trains_with_a_baseline_side_by_side(tmp_path, monkeypatch):
+    monkeypatch.setitem(text_data.TEXT_PAIR_DATASETS, "wordnet-gloss", lambda: text_data.wordnet_gloss(limit_per_split=200))
+    config = ExperimentConfig(
+        dataset="wordnet-gloss", encoder="text_pool", tokenizer="trigram", metric="cosine", embedding_dim=16,
+        train=TrainConfig(epochs=1, batch_size=64, progress=False),
+    )
+    metrics = run_training(config, tmp_path)
+    assert metrics["pairs"] == {"train": 200, "val": 200, "test": 200}
+    assert 0.0 <= metrics["roc_auc"] <= 1.0 and 0.5 < metrics["baseline_bow_cosine"]["roc_auc"] < 1.0
+    with pytest.raises(ConfigError, match="takes images"):
+        run_training(ExperimentConfig(dataset="wordnet-gloss", encoder="lenet"), tmp_path)
