@@ -77,6 +77,7 @@ _EXPORTS = {
     "shapes": "siamkit.data",
     "CompareConfig": "siamkit.compare",
     "compare_models": "siamkit.compare",
+    "mnist": "siamkit.data",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
