@@ -5,16 +5,16 @@ import sys
 import pytest
 import torch
 
-from siamkit.data import DATASETS, PairDataset, as_float, load_dataset, mnist
+from siamkit.data import DATASETS, PairDataset, load_dataset, mnist
 from siamkit.errors import DataError
 
 
 def test_mnist_has_500_real_digits_per_class():
     data = load_dataset("mnist")
     assert "mnist" in DATASETS and data.name == "mnist"
-    assert data.x.shape == (5000, 1, 28, 28) and data.x.dtype == torch.uint8
+    assert data.x.shape == (5000, 1, 28, 28) and data.x.dtype == torch.float32
     assert torch.equal(torch.bincount(data.y), torch.full((10,), 500))
-    images = as_float(data.x[:100])
+    images = data.x[:100]
     assert 0.0 <= float(images.min()) and float(images.max()) == 1.0
     assert 0.05 < float(images.mean()) < 0.3  # dark background, bright strokes, as real MNIST
     x1, x2, y = PairDataset(data, 8, seed=0)[torch.arange(8)]

