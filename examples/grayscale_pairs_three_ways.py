@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(f"{r['model']:<24} {r['roc_auc']:>8.4f} {r['accuracy']:>9.4f} {r['parameters']:>11,} {r['train_seconds']:>8.1f}")
 
     print("\nThe broken original: Linear(…, 2) → ReLU, MSE loss, SGD at lr 1e-6")
-    diagnosis = diagnose(**broken_original(args.quick), steps=20 if args.quick else 40)
+    diagnosis = diagnose(**broken_original(args.quick), steps=10 if args.quick else 40)
     print_diagnosis(diagnosis, title="doctor: the broken original")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"rows": rows, "doctor": diagnosis.to_dict()}, indent=2, default=str))

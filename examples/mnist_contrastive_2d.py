@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a few hundred images and one epoch (seconds)")
     parser.add_argument("--out", type=Path, default=Path("runs/examples/mnist_contrastive_2d"))
     args = parser.parse_args(argv)
-    rounds, epochs, per_class, episodes = (1, 1, 60, 100) if args.quick else (2, 3, 500, 1000)
+    rounds, epochs, per_class, eval_pairs, episodes = (1, 1, 40, 400, 50) if args.quick else (2, 3, 500, 4000, 1000)
 
     data = mnist()
     data = data.subset(torch.cat([torch.nonzero(data.y == c).flatten()[:per_class] for c in range(10)]))
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
     train, val, test = (seen.subset(i) for i in stratified_split(seen.y, (0.8, 0.1, 0.1), seed=0))
 
     train_pairs = adjacent_pairs(train, rounds, seed=0)
-    val_pairs, test_pairs = PairDataset(val, 2000, seed=1), PairDataset(test, 4000, seed=2)
+    val_pairs, test_pairs = PairDataset(val, eval_pairs // 2, seed=1), PairDataset(test, eval_pairs, seed=2)
     print(f"{len(train)} training images of digits 0–6 → {len(train_pairs)} adjacent pairs, "
           f"{float(train_pairs.labels.float().mean()):.1%} of them 'same'")
 

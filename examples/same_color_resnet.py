@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             f"{r['head']:<16} {r['accuracy']:>9.3f} {r['acc@0']:>7.3f} {r['roc_auc']:>8.3f} "
             f"{r['parameters']:>11,} {r['train_seconds']:>8.1f}"
         )
-    diagnosis = diagnose(**concat_head_setup(args.quick), steps=30 if args.quick else 60)
+    diagnosis = diagnose(**concat_head_setup(args.quick), steps=20 if args.quick else 60)
     print_diagnosis(diagnosis, title="doctor: why the concat head cannot learn 'same colour'")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"rows": rows, "doctor": diagnosis.to_dict()}, indent=2, default=str))
