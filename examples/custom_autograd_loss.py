@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a few hundred pairs, one epoch (seconds)")
     parser.add_argument("--out", type=Path, default=Path("runs/examples/custom_autograd_loss"))
     args = parser.parse_args(argv)
-    per_class, epochs = (40, 1) if args.quick else (300, 2)
+    per_class, epochs = (40, 1) if args.quick else (200, 2)
 
     print(f"gradcheck of the hand-written backward (float64): {'passed' if check_gradient() else 'FAILED'}")
     data = mnist()

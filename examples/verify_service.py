@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a few hundred images, one epoch (seconds)")
     parser.add_argument("--out", type=Path, default=Path("runs/examples/verify_service"))
     args = parser.parse_args(argv)
-    per_class, epochs, train_pairs, requests = (30, 1, 400, 20) if args.quick else (300, 3, 6000, 200)
+    per_class, epochs, train_pairs, requests = (30, 1, 400, 20) if args.quick else (300, 2, 3000, 200)
 
     # 1. train and calibrate
     data = mnist()
