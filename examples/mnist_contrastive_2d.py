@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> dict:
     model = SiameseNet(LeNet(in_channels=1, embedding_dim=2), DistanceHead("euclidean"))
     loss = ContrastiveLoss(margin=1.0, squared=True, reduction="half_mean")
     started = time.perf_counter()
-    result = fit(model, loss, train_pairs, val_pairs, TrainConfig(epochs=epochs, batch_size=64, progress=False))
+    result = fit(model, loss, train_pairs, val_pairs, TrainConfig(epochs=epochs, batch_size=16, progress=False))
     seconds = time.perf_counter() - started
 
     threshold, report = calibrate_and_test(*pair_scores(model, val_pairs), *pair_scores(model, test_pairs), "distance")
