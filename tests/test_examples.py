@@ -8,7 +8,6 @@ other's set-ups.
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 
 import pytest
