@@ -10,8 +10,8 @@ elementwise product ``a·b`` or ``|a − b|`` — followed by the same single li
 
     python examples/same_color_resnet.py [--quick] [--out runs/examples/same_color_resnet]
 
-Full mode: 3×128×128 images, ResNet-18 of width 16 (the standard network is width 64; it fails and
-succeeds the same way but takes far longer on a CPU). ``--quick``: 3×32×32, width 8. Accuracy is on
+Full mode: 3×128×128 images, ResNet-18 of width 8 (the standard network is width 64; it fails and
+succeeds the same way but takes far longer on a CPU). ``--quick``: 3×32×32, width 8, 10 steps. Accuracy is on
 held-out test pairs at the threshold calibrated on validation pairs; ``acc@0`` is at logit 0.
 """
 
@@ -59,14 +59,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.quick:
         rows = run(size=32, width=8, num_items=40, train_pairs=160, epochs=1)
     else:
-        rows = run(size=128, width=16, num_items=100, train_pairs=480, epochs=2)
+        rows = run(size=128, width=8, num_items=100, train_pairs=480, epochs=2)
     print(f"{'head':<16} {'accuracy':>9} {'acc@0':>7} {'ROC AUC':>8} {'parameters':>11} {'train s':>8}")
     for r in rows:
         print(
             f"{r['head']:<16} {r['accuracy']:>9.3f} {r['acc@0']:>7.3f} {r['roc_auc']:>8.3f} "
             f"{r['parameters']:>11,} {r['train_seconds']:>8.1f}"
         )
-    diagnosis = diagnose(**concat_head_setup(args.quick), steps=20 if args.quick else 60)
+    diagnosis = diagnose(**concat_head_setup(args.quick), steps=20 if args.quick else 30)
     print_diagnosis(diagnosis, title="doctor: why the concat head cannot learn 'same colour'")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"rows": rows, "doctor": diagnosis.to_dict()}, indent=2, default=str))
