@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true", help="1×20×25 images, few pairs, one epoch (seconds)")
     parser.add_argument("--out", type=Path, default=Path("runs/examples/grayscale_pairs_three_ways"))
     args = parser.parse_args(argv)
-    size, per_class, train_n, eval_n, epochs = ((20, 25), 30, 200, 100, 1) if args.quick else ((40, 50), 150, 1200, 500, 2)
+    size, per_class, train_n, eval_n, epochs = ((20, 25), 30, 200, 100, 1) if args.quick else ((40, 50), 150, 1500, 500, 2)
 
     stacked = stacked_pairs(size, per_class, train_n, eval_n)
     print(f"stacked pairs: train {list(stacked[0][0].shape)}, validation {list(stacked[1][0].shape)}, "
