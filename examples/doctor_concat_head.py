@@ -5,8 +5,8 @@ encoders feed ``[a, b]`` to one linear layer, so the score is ``u(x1) + v(x2)``:
 of the 4 colour combinations (same colour is XNOR), and no amount of training helps.
 ``siamkit doctor`` names the cause: ``model.head_capacity`` (and the overfit probe confirms it).
 
-The encoders here are small LeNets so the example runs in seconds; ResNet-18 fails the same way.
-To use the real parts, change the two lines marked SWAP.
+The encoders are siamkit's ResNet-18 (width 8 here, so the probes run in seconds; the full-width
+network fails the same way) inside siamkit's ``PseudoSiameseNet``, on siamkit's ``colors`` images.
 
     PYTHONPATH=src python examples/doctor_concat_head.py [--quick]
 """
@@ -17,49 +17,22 @@ import argparse
 import sys
 
 import torch
-from torch import nn
 
-from siamkit import ClassifierHead, LabeledData, LeNet, PairBCEWithLogitsLoss, PairDataset
+from siamkit import ClassifierHead, PairBCEWithLogitsLoss, PairDataset, PseudoSiameseNet, ResNet18, colors
 from siamkit.doctor import diagnose, print_diagnosis
 
 EXPECTED = {"model.head_capacity"}
 EMBEDDING_DIM = 16
 
 
-class PseudoSiameseNet(nn.Module):
-    """Two encoders with separate weights and one pair head (score_kind from the head)."""
-
-    def __init__(self, encoder_a: nn.Module, encoder_b: nn.Module, head: nn.Module) -> None:
-        super().__init__()
-        self.encoder_a, self.encoder_b, self.head = encoder_a, encoder_b, head
-
-    @property
-    def score_kind(self) -> str:
-        return self.head.score_kind
-
-    def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
-        return self.head(self.encoder_a(x1), self.encoder_b(x2))
-
-
-def colors(num_items: int = 64, size: int = 16) -> LabeledData:
-    """``num_items`` images ``[N, 3, size, size]``, half all black (class 0), half all white (class 1)."""
-    y = torch.arange(num_items) % 2
-    x = y.float()[:, None, None, None].expand(num_items, 3, size, size).contiguous()
-    return LabeledData(x, y, ["black", "white"], name="colors")
-
-
-def encoder() -> nn.Module:
-    return LeNet(in_channels=3, embedding_dim=EMBEDDING_DIM)  # SWAP: ResNet18 for 3-channel input
-
-
 def build(quick: bool = False) -> dict:
     """The broken setup: model, pairs, loss and optimizer, ready for :func:`siamkit.doctor.diagnose`."""
     torch.manual_seed(0)
     head = ClassifierHead(EMBEDDING_DIM, features=("concat",))  # concat → one Linear: the cause
-    model = PseudoSiameseNet(encoder(), encoder(), head)  # SWAP: siamkit's PseudoSiameseNet
+    model = PseudoSiameseNet(ResNet18(3, EMBEDDING_DIM, width=8), ResNet18(3, EMBEDDING_DIM, width=8), head)
     return {
         "model": model,
-        "pairs_or_dataset": PairDataset(colors(size=8 if quick else 16), num_pairs=256, seed=0),
+        "pairs_or_dataset": PairDataset(colors(64, (16, 16) if quick else (32, 32)), num_pairs=256, seed=0),
         "loss": PairBCEWithLogitsLoss(),
         "optimizer": torch.optim.Adam(model.parameters(), lr=1e-3),
     }

@@ -5,8 +5,7 @@ units give zero distance and zero gradient; MSE on the logit of "same" with plai
 barely moves the loss at all. ``siamkit doctor`` names both causes: ``model.output_activation`` and
 ``dynamics.learning_rate``.
 
-The encoder here is a tiny CNN on 1×40×50 images (digits resized; 8×8 with --quick), standing in
-for SmallCNN; to use SmallCNN, change the line marked SWAP.
+The encoder is siamkit's SmallCNN on 1×40×50 images (digits resized; 16×20 with --quick).
 
     PYTHONPATH=src python examples/doctor_relu_sgd.py [--quick]
 """
@@ -21,23 +20,10 @@ import torch.nn.functional as F
 from torch import nn
 
 import siamkit
-from siamkit import ClassifierHead, LabeledData, PairDataset, SiameseNet
+from siamkit import ClassifierHead, LabeledData, PairDataset, SiameseNet, SmallCNN
 from siamkit.doctor import diagnose, print_diagnosis
 
 EXPECTED = {"model.output_activation", "dynamics.learning_rate"}
-
-
-class TinyCNN(nn.Module):
-    """conv 3×3 (8) → ReLU → average-pool to 4×4 → Linear to ``embedding_dim``; any image size."""
-
-    def __init__(self, embedding_dim: int) -> None:
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(128, embedding_dim)
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
 
 
 def resized_digits(num_items: int, size: tuple[int, int]) -> LabeledData:
@@ -50,11 +36,11 @@ def resized_digits(num_items: int, size: tuple[int, int]) -> LabeledData:
 def build(quick: bool = False) -> dict:
     """The broken setup: model, pairs, loss and optimizer, ready for :func:`siamkit.doctor.diagnose`."""
     torch.manual_seed(0)
-    final_two_units = TinyCNN(embedding_dim=2)  # SWAP: SmallCNN(embedding_dim=2)
+    final_two_units = SmallCNN(in_channels=1, embedding_dim=2)
     model = SiameseNet(nn.Sequential(final_two_units, nn.ReLU()), ClassifierHead(2, features=("abs",)))
     return {
         "model": model,
-        "pairs_or_dataset": PairDataset(resized_digits(300, (8, 8) if quick else (40, 50)), num_pairs=256, seed=0),
+        "pairs_or_dataset": PairDataset(resized_digits(300, (16, 20) if quick else (40, 50)), num_pairs=256, seed=0),
         "loss": nn.MSELoss(),
         "optimizer": torch.optim.SGD(model.parameters(), lr=1e-6),
     }

@@ -2,7 +2,7 @@
 
 A concat head followed by one linear layer scores ``g(x1) + h(x2)`` and cannot tell "same colour"
 from "different colour"; the product head followed by the same linear layer can. The full-size run
-(3×128×128, full-width ResNet-18) is ``examples/colors_trap.py``.
+(3×128×128) is ``examples/same_color_resnet.py``.
 """
 
 import torch

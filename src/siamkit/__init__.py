@@ -95,6 +95,7 @@ _EXPORTS = {
     "CrossModalConfig": "siamkit.crossmodal",
     "run_digits_words": "siamkit.crossmodal",
     "cross_modal_retrieval": "siamkit.crossmodal",
+    "mnist": "siamkit.data",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -4,6 +4,7 @@ from siamkit.data.images import load_image, save_image
 from siamkit.data.fashion import fashion_mnist
 from siamkit.data.idx import read_idx
 from siamkit.data.labeled import LabeledData, as_float
+from siamkit.data.mnist_sample import mnist
 from siamkit.data.one_vs_rest import OneVsRestPairs
 from siamkit.data.pairs import (
     PairBatchSampler,
@@ -35,6 +36,7 @@ __all__ = [
     "image_folder",
     "load_dataset",
     "load_image",
+    "mnist",
     "pair_loader",
     "read_idx",
     "pk_loader",

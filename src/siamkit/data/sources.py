@@ -13,6 +13,7 @@ import torch
 from siamkit.data.fashion import fashion_mnist
 from siamkit.data.images import IMAGE_SUFFIXES, load_image
 from siamkit.data.labeled import LabeledData
+from siamkit.data.mnist_sample import mnist
 from siamkit.data.synthetic import colors, shapes
 from siamkit.errors import DataError
 
@@ -80,6 +81,7 @@ def image_folder(
 
 DATASETS: dict[str, Callable[[], LabeledData]] = {"digits": digits, "fashion-mnist": fashion_mnist}
 DATASETS.update(colors=colors, shapes=shapes)
+DATASETS.update(mnist=mnist)
 
 
 def load_dataset(name_or_path: str, size: tuple[int, int] | None = None) -> LabeledData:
