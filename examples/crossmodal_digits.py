@@ -12,25 +12,28 @@ Test pairs hold digit images and phrases never trained on; search runs text → 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 
 from siamkit.config import TrainConfig
 from siamkit.crossmodal import CrossModalConfig, run_digits_words
+from siamkit.fileio import write_json
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 epochs of 2,000 pairs (a smoke run, not the README numbers)")
+    parser.add_argument("--quick", action="store_true", help="1 epoch of 1,000 pairs (a smoke run, not the README numbers)")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path("runs/examples/crossmodal_digits"))
+    args = parser.parse_args(argv)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     config = CrossModalConfig()
     config.train.seed = args.seed
     config.train.progress = False
     if args.quick:
-        config.train_pairs, config.eval_pairs = 2000, 1000
-        config.train = TrainConfig(epochs=2, batch_size=128, lr=3e-3, seed=args.seed, progress=False)
+        config.train_pairs, config.eval_pairs = 1000, 500
+        config.train = TrainConfig(epochs=1, batch_size=128, lr=3e-3, seed=args.seed, progress=False)
     model, metrics = run_digits_words(config)
     sizes = metrics["sizes"]
     print(f"{sizes['train_images']} training images, {sizes['test_images']} test images; "
@@ -44,6 +47,8 @@ def main() -> None:
         r = metrics["retrieval"][name]
         print(f"{title} (held-out phrases, test images): Recall@1 {r['recall_at']['1']:.4f}, "
               f"Recall@5 {r['recall_at']['5']:.4f}, MAP@R {r['map_at_r']:.4f}")
+    write_json(args.out / "metrics.json", metrics)
+    return metrics
 
 
 if __name__ == "__main__":

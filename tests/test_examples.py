@@ -27,7 +27,8 @@ def quick(name: str, out: Path, capsys):
 
 def test_every_example_is_smoke_tested():
     tested = {"mnist_contrastive_2d", "custom_autograd_loss", "grayscale_pairs_three_ways", "same_color_resnet",
-              "triplet_mnist", "verify_service", "doctor_identical_pairs", "doctor_concat_head", "doctor_relu_sgd"}
+              "triplet_mnist", "verify_service", "crossmodal_digits",
+              "doctor_identical_pairs", "doctor_concat_head", "doctor_relu_sgd"}
     assert {p.stem for p in EXAMPLES.glob("*.py")} == tested  # doctor_* run in test_doctor_reproductions.py
 
 
@@ -69,3 +70,11 @@ def test_verify_service(tmp_path, capsys):
     numbers, out = quick("verify_service", tmp_path, capsys)
     assert 0.0 <= numbers["verify_accuracy"] <= 1.0 and 0.0 <= numbers["search_top1_accuracy"] <= 1.0
     assert "service stopped" in out and (tmp_path / "model.ckpt").is_file() and (tmp_path / "gallery").is_dir()
+
+
+def test_crossmodal_digits(tmp_path, capsys):
+    metrics, out = quick("crossmodal_digits", tmp_path, capsys)
+    assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
+    assert "text → image" in out and "image → text" in out
+    assert (tmp_path / "metrics.json").is_file()
+
