@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a few hundred images and one epoch (seconds)")
     parser.add_argument("--out", type=Path, default=Path("runs/examples/mnist_contrastive_2d"))
     args = parser.parse_args(argv)
-    rounds, epochs, per_class, eval_pairs, episodes = (1, 1, 40, 400, 50) if args.quick else (2, 3, 500, 4000, 1000)
+    rounds, epochs, per_class, eval_pairs, episodes = (1, 1, 40, 400, 50) if args.quick else (4, 6, 500, 4000, 1000)
 
     data = mnist()
     data = data.subset(torch.cat([torch.nonzero(data.y == c).flatten()[:per_class] for c in range(10)]))
