@@ -17,14 +17,12 @@ from typing import Any, Sequence
 
 import torch
 
-from siamkit.checkpoint import save_checkpoint
 from siamkit.conventions import to_similarity
 from siamkit.data.splits import stratified_split
 from siamkit.data.text import TEXT_PAIR_DATASETS, TextPairs, read_text_pairs
 from siamkit.encoders.text import Tokenizer
 from siamkit.errors import ConfigError, DataError
 from siamkit.evaluation import calibrate_threshold, pair_scores, verification_report
-from siamkit.fileio import write_json
 
 TEXT_ENCODERS = ("gru", "lstm", "text_pool")
 DEFAULT_MAX_LENGTH = {"word": 64, "char": 200, "trigram": 300}
@@ -83,9 +81,9 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     (its threshold calibrated on the same validation pairs), ``val``, and the share of test tokens
     outside the vocabulary.
     """
-    from siamkit.report import plot_loss, plot_roc
+    from siamkit.report import plot_roc
     from siamkit.training import fit
-    from siamkit.workflow import write_history, build_loss, build_model
+    from siamkit.workflow import build_loss, build_model, write_run_outputs
 
     check_text_encoder(config.encoder)
     out_dir = Path(out_dir)
@@ -131,10 +129,7 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
         "experiment": {k: v for k, v in asdict(config).items() if k != "train"},
         "metrics": metrics,
     }
-    save_checkpoint(out_dir / "model.ckpt", model, meta)
-    write_json(out_dir / "metrics.json", metrics)
-    write_history(result.history, out_dir / "history.csv")
-    plot_loss(result.history, out_dir / "loss.png")
+    write_run_outputs(out_dir, model, meta, metrics, result.history)
     plot_roc(
         {
             "validation": (to_similarity(val_scores, model.score_kind), val_labels),

@@ -215,6 +215,18 @@ def _write_samples(test: LabeledData, folder: Path) -> list[Path]:
     return written
 
 
+def write_run_outputs(
+    out_dir: Path, model: nn.Module, meta: dict[str, Any], metrics: dict[str, Any], history: list[dict[str, float]]
+) -> None:
+    """The files every training run leaves: ``model.ckpt``, ``metrics.json``, ``history.csv``, ``loss.png``."""
+    from siamkit.report import plot_loss
+
+    save_checkpoint(out_dir / "model.ckpt", model, meta)
+    write_json(out_dir / "metrics.json", metrics)
+    write_history(history, out_dir / "history.csv")
+    plot_loss(history, out_dir / "loss.png")
+
+
 def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any]:
     """Train, calibrate, evaluate and write everything to ``out_dir``; returns the metrics dict.
 
@@ -223,7 +235,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     :mod:`siamkit.reporting`) and Lightning's ``checkpoints/last.ckpt`` (for resume).
     Under DDP, only rank 0 evaluates and writes; the other ranks return ``{}`` after training.
     """
-    from siamkit.report import plot_loss, plot_roc
+    from siamkit.report import plot_roc
     from siamkit.reporting import PART_SEED_OFFSETS, PART_TITLES, build_report, evaluate_parts, training_parts
     from siamkit.text_workflow import is_text_experiment, run_text_training
     from siamkit.training import fit, fit_triplets
@@ -269,10 +281,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     metrics.update(train_seconds=round(train_seconds, 2), epochs=len(result.history))
     meta["metrics"] = metrics
 
-    save_checkpoint(out_dir / "model.ckpt", model, meta)
-    write_json(out_dir / "metrics.json", metrics)
-    write_history(result.history, out_dir / "history.csv")
-    plot_loss(result.history, out_dir / "loss.png")
+    write_run_outputs(out_dir, model, meta, metrics, result.history)
     curves = {"validation": (to_similarity(val_scores, model.score_kind), val_labels)}
     curves.update({PART_TITLES[r.name]: (to_similarity(r.scores, model.score_kind), r.pairs.labels) for r in results})
     plot_roc(curves, out_dir / "roc.png")
