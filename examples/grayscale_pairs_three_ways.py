@@ -20,7 +20,6 @@ original broken recipe — a ReLU after the final 2-unit layer, MSE and SGD at l
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import torch
@@ -31,6 +30,7 @@ from siamkit import TrainConfig, TwoChannelNet, shapes, stratified_split
 from siamkit.compare import train_and_test
 from siamkit.data import stack_pairs
 from siamkit.doctor import diagnose, print_diagnosis
+from siamkit.fileio import write_json
 
 
 def stacked_pairs(size: tuple[int, int], per_class: int, train_pairs: int, eval_pairs: int):
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     diagnosis = diagnose(**broken_original(args.quick), steps=10 if args.quick else 20)
     print_diagnosis(diagnosis, title="doctor: the broken original")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps({"rows": rows, "doctor": diagnosis.to_dict()}, indent=2, default=str))
+    write_json(args.out / "results.json", {"rows": rows, "doctor": diagnosis.to_dict()})
     return rows
 
 

@@ -18,7 +18,6 @@ held-out test pairs at the threshold calibrated on validation pairs; ``acc@0`` i
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import torch
@@ -27,6 +26,7 @@ from doctor_concat_head import build as concat_head_setup
 from siamkit import ClassifierHead, PairDataset, PseudoSiameseNet, ResNet18, TrainConfig, colors, stratified_split
 from siamkit.compare import train_and_test
 from siamkit.doctor import diagnose, print_diagnosis
+from siamkit.fileio import write_json
 
 HEADS = ("concat", "prod", "abs")
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     diagnosis = diagnose(**concat_head_setup(args.quick), steps=20 if args.quick else 30)
     print_diagnosis(diagnosis, title="doctor: why the concat head cannot learn 'same colour'")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps({"rows": rows, "doctor": diagnosis.to_dict()}, indent=2, default=str))
+    write_json(args.out / "results.json", {"rows": rows, "doctor": diagnosis.to_dict()})
     return rows
 
 

@@ -13,7 +13,6 @@ ranking of its R same-digit images.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import torch
 
 from siamkit import LeNet, OnlineTripletLoss, TrainConfig, TripletNet, class_disjoint_split, embed_items
 from siamkit import fit_triplets, mnist, retrieval_metrics, stratified_split
+from siamkit.fileio import write_json
 
 UNSEEN_DIGITS = (7, 8, 9)
 
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name, row in numbers.items():
         print(f"  {name:<10} Recall@1 {row['recall@1']:.4f}   MAP@R {row['map@r']:.4f}")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps({"train_seconds": seconds, **numbers}, indent=2))
+    write_json(args.out / "results.json", {"train_seconds": seconds, **numbers})
     return numbers
 
 
