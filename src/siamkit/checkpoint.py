@@ -9,7 +9,6 @@ and load too.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,6 @@ from siamkit.fileio import atomic_path
 from siamkit.registry import spec_of
 
 FORMAT = "siamkit-checkpoint/1"
-
-# models registered outside siamkit.models (which cannot import them without a cycle)
-_MODELS_DEFINED_ELSEWHERE = {"siamfc": "siamkit.tracking.model"}
 
 
 @dataclass
@@ -86,8 +82,6 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         state = {k.removeprefix("model."): v for k, v in payload["state_dict"].items() if k.startswith("model.")}
     else:
         raise CheckpointError(f"{path} is not a siamkit checkpoint (no model spec inside)")
-    if spec.get("name") in _MODELS_DEFINED_ELSEWHERE:  # registered when their module is imported
-        importlib.import_module(_MODELS_DEFINED_ELSEWHERE[spec["name"]])
     model = MODELS.build(spec)
     try:
         model.load_state_dict(state)

@@ -15,6 +15,8 @@ from siamkit.heads import HEADS, DistanceHead, classifier_layers
 from siamkit.registry import Buildable, Registry, spec_of
 
 MODELS = Registry("model")
+# The SiamFC tracker imports this module, so it registers itself when first asked for.
+MODELS.register_lazy("siamfc", "siamkit.tracking.model")
 
 
 @MODELS.register("siamese")

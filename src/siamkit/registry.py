@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Callable, TypeVar
 
 from torch import nn
@@ -28,6 +29,7 @@ class Registry:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._classes: dict[str, type] = {}
+        self._lazy: dict[str, str] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
         """Class decorator: make ``cls`` buildable as ``name`` and record the name on the class."""
@@ -41,10 +43,17 @@ class Registry:
 
         return decorate
 
+    def register_lazy(self, name: str, module: str) -> None:
+        """Declare that importing ``module`` registers ``name`` (for parts whose module cannot be
+        imported where the registry lives, e.g. because it imports that module itself)."""
+        self._lazy[name] = module
+
     def names(self) -> list[str]:
-        return sorted(self._classes)
+        return sorted(set(self._classes) | set(self._lazy))
 
     def get(self, name: str) -> type:
+        if name not in self._classes and name in self._lazy:
+            importlib.import_module(self._lazy[name])
         try:
             return self._classes[name]
         except KeyError:
