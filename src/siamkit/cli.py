@@ -93,6 +93,10 @@ def train(
     batch_size: int = typer.Option(128, min=1, help="Pairs per batch (items per P×K batch with --loss triplet)."),
     lr: float = typer.Option(1e-3, help="Learning rate."),
     optimizer: str = typer.Option("adam", help="adam, adamw or sgd (momentum 0.9)."),
+    lr_schedule: str = typer.Option("constant", help="constant, or cosine (lr decays to 0 over all steps)."),
+    augment: Optional[str] = typer.Option(
+        None, help="Augment training images: shift (up to 10 % of the side), flip (left-right), or shift,flip."
+    ),
     train_pairs: int = typer.Option(10000, min=1, help="Training pairs drawn afresh each epoch."),
     eval_pairs: int = typer.Option(4000, min=1, help="Pairs per evaluation split."),
     held_out: Optional[str] = typer.Option(
@@ -146,7 +150,7 @@ def train(
         train=TrainConfig(
             epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
             progress=not quiet, resume=resume, devices=devices, strategy=strategy, precision=precision,
-            num_nodes=num_nodes, channels_last=channels_last,
+            num_nodes=num_nodes, channels_last=channels_last, augment=augment or (), lr_schedule=lr_schedule,
         ),
         pairs_csv=None if pairs_csv is None else str(pairs_csv),
         text_columns=(columns[0], columns[1]),

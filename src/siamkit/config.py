@@ -9,6 +9,7 @@ from siamkit.errors import ConfigError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true", "16-mixed", "64-true")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass
@@ -22,6 +23,9 @@ class TrainConfig:
     rank trains on its own share of the batches, so ``batch_size`` is per process. ``num_nodes``: machines
     in a multi-node run (``torchrun --nnodes``); world size = ``devices × num_nodes``.
     ``channels_last``: convolution weights (and so activations) in NHWC memory layout, usually faster on CPU.
+    ``augment``: training-time augmentations of image batches, names from
+    :data:`siamkit.data.augment.AUGMENTATIONS` (``"shift"``, ``"flip"``); validation is never augmented.
+    ``lr_schedule``: ``"constant"``, or ``"cosine"`` (decays ``lr`` to 0 over all training steps).
     """
 
     epochs: int = 10
@@ -40,6 +44,8 @@ class TrainConfig:
     resume: bool = False
     channels_last: bool = False
     num_nodes: int = 1
+    augment: tuple[str, ...] = ()
+    lr_schedule: str = "constant"
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -48,5 +54,10 @@ class TrainConfig:
             raise ConfigError(f"epochs and batch_size must be ≥ 1, got {self.epochs} and {self.batch_size}")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"unknown precision '{self.precision}'; choose one of: {', '.join(PRECISIONS)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"unknown lr schedule '{self.lr_schedule}'; choose one of: {', '.join(LR_SCHEDULES)}")
+        from siamkit.data.augment import parse_augmentations
+
+        self.augment = parse_augmentations(self.augment)
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from siamkit.config import TrainConfig
+from siamkit.data.augment import BatchAugment
 from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
 from siamkit.errors import ConfigError
@@ -29,8 +30,10 @@ __all__ = ["FitResult", "PairModule", "TrainConfig", "TripletModule", "fit", "fi
 class PairModule(pl.LightningModule):
     """Wraps a pair model and a pair loss; batches are ``(x1, x2, y)`` with y 1 = same.
 
-    ``history`` holds one dict per epoch: ``epoch``, ``train_loss`` and, with validation pairs,
-    ``val_loss`` (means over pairs). It is saved in checkpoints, so a resumed run keeps it.
+    ``history`` holds one dict per epoch: ``epoch``, ``lr`` (the learning rate at the epoch's end),
+    ``train_loss`` and, with validation pairs, ``val_loss`` (means over pairs). It is saved in checkpoints, so a resumed run keeps it.
+    With ``config.augment``, training batches (each side of a pair on its own) are augmented with a
+    generator seeded by ``(seed, epoch, batch, rank)``, so a resumed run draws what an unbroken one would.
     """
 
     def __init__(self, model: nn.Module, loss: nn.Module, config: TrainConfig) -> None:
@@ -40,6 +43,7 @@ class PairModule(pl.LightningModule):
         self.config = config
         self.history: list[dict[str, float]] = []
         self._sums: dict[str, list[torch.Tensor]] = {}
+        self.augment = BatchAugment(config.augment) if config.augment else None
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2, y = batch
@@ -54,7 +58,16 @@ class PairModule(pl.LightningModule):
         return loss
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        if self.augment is not None:
+            batch = self._augmented(batch, batch_idx)
         return self._step(batch, "train")
+
+    def _augmented(self, batch, batch_idx: int):
+        """``(*inputs, labels)`` with every input batch augmented; labels unchanged."""
+        *inputs, labels = batch
+        seed = self.config.seed + 1_000_003 * self.current_epoch + 7_919 * batch_idx + 104_729 * self.global_rank
+        generator = torch.Generator().manual_seed(seed)
+        return (*(self.augment(x, generator) for x in inputs), labels)
 
     def validation_step(self, batch, batch_idx: int) -> None:
         self._step(batch, "val")
@@ -64,7 +77,7 @@ class PairModule(pl.LightningModule):
             self.model.to(memory_format=torch.channels_last)
 
     def on_train_epoch_end(self) -> None:
-        row: dict[str, float] = {"epoch": self.current_epoch}
+        row: dict[str, float] = {"epoch": self.current_epoch, "lr": self.optimizers().param_groups[0]["lr"]}
         for stage, (loss_sum, count) in self._sums.items():
             if stage == "train":  # under DDP each rank trained on its own share: add all shares up
                 loss_sum, count = (self.trainer.strategy.reduce(t, reduce_op="sum") for t in (loss_sum, count))
@@ -76,9 +89,15 @@ class PairModule(pl.LightningModule):
         params = self.model.parameters()
         c = self.config
         if c.optimizer == "sgd":
-            return torch.optim.SGD(params, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
-        optimizer = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
-        return optimizer(params, lr=c.lr, weight_decay=c.weight_decay)
+            optimizer = torch.optim.SGD(params, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
+        else:
+            optimizer_class = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
+            optimizer = optimizer_class(params, lr=c.lr, weight_decay=c.weight_decay)
+        if c.lr_schedule == "constant":
+            return optimizer
+        steps = max(1, int(self.trainer.estimated_stepping_batches))
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["siamkit"] = {"model_spec": spec_of(self.model), "history": self.history}

@@ -227,8 +227,11 @@ def write_run_outputs(
     plot_loss(history, out_dir / "loss.png")
 
 
-def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any]:
+def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledData | None = None) -> dict[str, Any]:
     """Train, calibrate, evaluate and write everything to ``out_dir``; returns the metrics dict.
+
+    ``data``: labelled items to use instead of loading ``config.dataset`` (e.g. a subset chosen for
+    model selection); it is split by :func:`split_data` like a loaded dataset.
 
     Writes ``model.ckpt`` (load with :func:`siamkit.load`), ``metrics.json``, ``history.csv``,
     ``loss.png``, ``roc.png``, ``samples/*.png``, ``report/index.html`` (all plots and metrics, see
@@ -241,9 +244,16 @@ def run_training(config: ExperimentConfig, out_dir: str | Path) -> dict[str, Any
     from siamkit.training import fit, fit_triplets
 
     if is_text_experiment(config):
+        if config.train.augment:
+            raise ConfigError("--augment works on images, not text pairs; train without --augment")
         return run_text_training(config, out_dir)
     out_dir = Path(out_dir)
-    data = load_dataset(config.dataset, size=config.image_size)
+    data = data if data is not None else load_dataset(config.dataset, size=config.image_size)
+    if config.train.augment and data.x.ndim != 4:
+        raise ConfigError(
+            f"--augment {','.join(config.train.augment)} works on images [C, H, W], but {data.name} items have "
+            f"shape {list(data.input_shape)}; train without --augment"
+        )
     splits = split_data(data, config.held_out, config.fractions, config.seed)
     torch.manual_seed(config.seed)
     model = build_model(config, data.input_shape)

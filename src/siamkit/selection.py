@@ -1,0 +1,132 @@
+"""Choosing a training recipe without looking at the test classes (model selection for unseen classes).
+
+A recipe chosen by its unseen-class test score is tuned to those classes, and its score is optimistic.
+The honest way: hide the real held-out classes *and* the official test images entirely, then play the
+protocol again inside what is left. Some seen classes become *proxy* unseen classes (a fold); each recipe
+trains on the other seen classes and is scored on pairs of the proxy classes. The recipe with the best
+mean proxy-unseen ROC AUC over the folds is then trained once on the real protocol and reported.
+
+- :func:`selection_data`: the official training items of the seen classes, with a fresh, stratified
+  train/test marking (``split``) so :func:`siamkit.workflow.split_data` runs the protocol on it.
+- :func:`run_selection`: every recipe on every fold; a table of proxy-unseen and seen-class ROC AUC.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from siamkit.data.labeled import LabeledData
+from siamkit.data.splits import class_disjoint_split, stratified_split
+from siamkit.errors import ConfigError, DataError
+from siamkit.fileio import write_json
+from siamkit.workflow import ExperimentConfig, run_training
+
+__all__ = ["SelectionRow", "run_selection", "selection_data"]
+
+
+def selection_data(
+    data: LabeledData, held_out: Sequence[str], test_fraction: float | None = None, seed: int = 0
+) -> LabeledData:
+    """Items for recipe selection: never an item of a ``held_out`` class, never an official test item.
+
+    The remaining items get a new ``split`` (0 = train, 1 = test), drawn stratified by class with
+    ``test_fraction`` of each class marked 1. Default: the official test share of ``data`` (so the
+    proxy protocol has the real one's proportions), or 0.15 for data without an official split.
+    ``name`` becomes ``"<name> (selection)"``.
+    """
+    unknown = [name for name in held_out if name not in data.class_names]
+    if unknown:
+        raise DataError(f"held-out classes {unknown} are not in {data.name} (its classes: {', '.join(data.class_names)})")
+    keep = torch.ones(len(data), dtype=torch.bool)
+    if held_out:
+        _, held_idx = class_disjoint_split(data.y, [data.class_names.index(n) for n in held_out])
+        keep[held_idx] = False
+    if data.split is not None:
+        keep &= data.split == 0
+        if test_fraction is None:
+            test_fraction = float((data.split == 1).float().mean())
+    test_fraction = 0.15 if test_fraction is None else test_fraction
+    if not 0 < test_fraction < 1:
+        raise ConfigError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    kept = data.subset(torch.nonzero(keep).flatten())
+    _, test_idx = stratified_split(kept.y, (1 - test_fraction, test_fraction), seed)
+    split = torch.zeros(len(kept), dtype=torch.long)
+    split[test_idx] = 1
+    return LabeledData(kept.x, kept.y, kept.class_names, f"{data.name} (selection)", split)
+
+
+@dataclass
+class SelectionRow:
+    """One recipe's proxy-unseen and seen-class ROC AUC, per fold (fold name → AUC) and averaged."""
+
+    recipe: str
+    unseen_auc: dict[str, float]
+    seen_auc: dict[str, float]
+    train_seconds: dict[str, float]
+
+    @property
+    def mean_unseen_auc(self) -> float:
+        return statistics.fmean(self.unseen_auc.values())
+
+    @property
+    def mean_seen_auc(self) -> float:
+        return statistics.fmean(self.seen_auc.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "recipe": self.recipe, "mean_unseen_auc": self.mean_unseen_auc, "mean_seen_auc": self.mean_seen_auc,
+            "unseen_auc": self.unseen_auc, "seen_auc": self.seen_auc, "train_seconds": self.train_seconds,
+        }
+
+
+def run_selection(
+    data: LabeledData,
+    recipes: Mapping[str, ExperimentConfig],
+    folds: Mapping[str, Sequence[str]],
+    out_dir: str | Path,
+    on_row: Callable[[SelectionRow], None] | None = None,
+) -> list[SelectionRow]:
+    """Train every recipe on every fold of ``data`` (from :func:`selection_data`); best recipe first.
+
+    A fold names the proxy unseen classes (≥ 2). Each run writes to ``out_dir/<recipe>/<fold>/``; a run
+    whose ``metrics.json`` is already there is read, not repeated, so an interrupted selection resumes.
+    ``on_row`` is called with each recipe's row as soon as all its folds are done. The table is also
+    written to ``out_dir/selection.json``.
+    """
+    if not folds or any(len(classes) < 2 for classes in folds.values()):
+        raise ConfigError("each fold needs two or more proxy unseen classes (pairs of them are scored)")
+    out_dir = Path(out_dir)
+    rows = []
+    for name, recipe in recipes.items():
+        row = SelectionRow(name, {}, {}, {})
+        for fold, classes in folds.items():
+            metrics = _fold_metrics(data, recipe, list(classes), out_dir / name / fold)
+            row.unseen_auc[fold] = metrics["unseen_classes"]["roc_auc"]
+            row.seen_auc[fold] = metrics["roc_auc"]
+            row.train_seconds[fold] = metrics["train_seconds"]
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+    rows.sort(key=lambda r: r.mean_unseen_auc, reverse=True)
+    write_json(out_dir / "selection.json", {"folds": {k: list(v) for k, v in folds.items()},
+                                            "rows": [r.as_dict() for r in rows]})
+    return rows
+
+
+def _fold_metrics(data: LabeledData, recipe: ExperimentConfig, proxy: list[str], run_dir: Path) -> dict[str, Any]:
+    done = run_dir / "metrics.json"
+    if done.is_file():
+        return json.loads(done.read_text())
+    config = copy.deepcopy(recipe)
+    config.held_out = proxy
+    config.protocol = "unseen-classes"
+    config.train.checkpoint_dir = run_dir / "checkpoints"
+    return run_training(config, run_dir, data=data)
