@@ -45,6 +45,12 @@ RECIPES = {
     "shift-flip": recipe(augment=("shift", "flip")),
     "cosine-metric": recipe(metric="cosine"),
     "8-epochs-cosine-lr": recipe(epochs=8, lr_schedule="cosine"),
+    "base-seed-1": recipe(seed=1),  # how far two seeds of one recipe differ: the noise level of the table
+    "flip": recipe(augment=("flip",)),
+    "shift": recipe(augment=("shift",)),
+    "embedding-128": recipe(embedding_dim=128),
+    "margin-0.5": recipe(margin=0.5),
+    "2-epochs": recipe(epochs=2),
 }
 
 
