@@ -107,6 +107,6 @@ def test_recipe_selection_script_never_reads_the_unseen_classes(tmp_path, monkey
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     rows = script.main(["--quick", "--out", str(tmp_path / "selection")])
-    assert [r.recipe for r in rows] == ["base"] and set(rows[0].unseen_auc) == set(script.FOLDS)
+    assert [r.recipe for r in rows] == ["base"] and set(rows[0].unseen_auc) == {f"{fold}/0" for fold in script.FOLDS}
     assert "420 official training images of 7 seen classes" in capsys.readouterr().out
     assert (tmp_path / "selection" / "selection.json").is_file()

@@ -36,28 +36,33 @@ def test_selection_data_errors():
         selection_data(_with_official_split(), ["d"], test_fraction=1.0)
 
 
-def test_run_selection_ranks_recipes_over_folds_and_resumes(tmp_path):
+def test_run_selection_ranks_recipes_over_folds_and_seeds_and_resumes(tmp_path):
     data = selection_data(digits(), ["8", "9"])
     tiny = dict(dataset="digits", embedding_dim=8, train_pairs=256, eval_pairs=200)
     recipes = {
         "one-epoch": ExperimentConfig(**tiny, train=TrainConfig(epochs=1, progress=False)),
         "three-epochs": ExperimentConfig(**tiny, train=TrainConfig(epochs=3, progress=False)),
     }
-    folds = {"A": ["5", "6", "7"], "B": ["0", "1"]}
+    folds = {"A": ["5", "6", "7"]}
     seen = []
-    rows = run_selection(data, recipes, folds, tmp_path, on_row=lambda row: seen.append(row.recipe))
+    rows = run_selection(data, recipes, folds, tmp_path, seeds=(0, 1), on_row=lambda row: seen.append(row.recipe))
     assert seen == ["one-epoch", "three-epochs"]
+    assert recipes["one-epoch"].held_out is None and recipes["one-epoch"].train.checkpoint_dir is None  # not mutated
     assert rows[0].mean_unseen_auc >= rows[1].mean_unseen_auc
     for row in rows:
-        assert set(row.unseen_auc) == {"A", "B"} and all(0 <= v <= 1 for v in row.unseen_auc.values())
-    metrics = json.loads((tmp_path / "three-epochs" / "A" / "metrics.json").read_text())
+        assert set(row.unseen_auc) == {"A/0", "A/1"} and all(0 <= v <= 1 for v in row.unseen_auc.values())
+        assert row.seed_spread == pytest.approx(abs(row.unseen_auc["A/0"] - row.unseen_auc["A/1"]))
+        assert row.unseen_auc["A/0"] != row.unseen_auc["A/1"]  # the seed reaches the run
+    metrics = json.loads((tmp_path / "three-epochs" / "seed-1" / "A" / "metrics.json").read_text())
     assert metrics["unseen_classes"]["classes"] == ["5", "6", "7"] and metrics["epochs"] == 3
     table = json.loads((tmp_path / "selection.json").read_text())
-    assert [r["recipe"] for r in table["rows"]] == [r.recipe for r in rows]
+    assert [r["recipe"] for r in table["rows"]] == [r.recipe for r in rows] and table["seeds"] == [0, 1]
 
-    stamp = (tmp_path / "one-epoch" / "B" / "model.ckpt").stat().st_mtime_ns
-    again = run_selection(data, recipes, folds, tmp_path)
-    assert (tmp_path / "one-epoch" / "B" / "model.ckpt").stat().st_mtime_ns == stamp  # read, not retrained
+    stamp = (tmp_path / "one-epoch" / "seed-0" / "A" / "model.ckpt").stat().st_mtime_ns
+    again = run_selection(data, recipes, folds, tmp_path, seeds=(0, 1))
+    assert (tmp_path / "one-epoch" / "seed-0" / "A" / "model.ckpt").stat().st_mtime_ns == stamp  # read, not retrained
     assert [r.as_dict() for r in again] == [r.as_dict() for r in rows]
     with pytest.raises(ConfigError, match="two or more"):
         run_selection(data, recipes, {"A": ["5"]}, tmp_path)
+    with pytest.raises(ConfigError, match="seed"):
+        run_selection(data, recipes, folds, tmp_path, seeds=())

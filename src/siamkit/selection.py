@@ -8,16 +8,16 @@ mean proxy-unseen ROC AUC over the folds is then trained once on the real protoc
 
 - :func:`selection_data`: the official training items of the seen classes, with a fresh, stratified
   train/test marking (``split``) so :func:`siamkit.workflow.split_data` runs the protocol on it.
-- :func:`run_selection`: every recipe on every fold; a table of proxy-unseen and seen-class ROC AUC.
+- :func:`run_selection`: every recipe on every fold with every seed; a table of proxy-unseen and
+  seen-class ROC AUC, with the spread between seeds (the noise a difference must beat).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,8 @@ def selection_data(
 
 @dataclass
 class SelectionRow:
-    """One recipe's proxy-unseen and seen-class ROC AUC, per fold (fold name → AUC) and averaged."""
+    """One recipe's proxy-unseen and seen-class ROC AUC and training seconds, per run, keyed
+    ``"<fold>/<seed>"`` (e.g. ``"A/0"``), with means over all runs and the spread between seeds."""
 
     recipe: str
     unseen_auc: dict[str, float]
@@ -80,10 +81,25 @@ class SelectionRow:
     def mean_seen_auc(self) -> float:
         return statistics.fmean(self.seen_auc.values())
 
+    @property
+    def unseen_auc_by_seed(self) -> dict[str, float]:
+        """Proxy-unseen ROC AUC averaged over the folds, per seed."""
+        by_seed: dict[str, list[float]] = {}
+        for key, auc in self.unseen_auc.items():
+            by_seed.setdefault(key.split("/")[1], []).append(auc)
+        return {seed: statistics.fmean(values) for seed, values in by_seed.items()}
+
+    @property
+    def seed_spread(self) -> float:
+        """Largest minus smallest per-seed mean: how much of a difference between recipes is noise."""
+        means = self.unseen_auc_by_seed.values()
+        return max(means) - min(means)
+
     def as_dict(self) -> dict[str, Any]:
         return {
-            "recipe": self.recipe, "mean_unseen_auc": self.mean_unseen_auc, "mean_seen_auc": self.mean_seen_auc,
-            "unseen_auc": self.unseen_auc, "seen_auc": self.seen_auc, "train_seconds": self.train_seconds,
+            "recipe": self.recipe, "mean_unseen_auc": self.mean_unseen_auc, "seed_spread": self.seed_spread,
+            "mean_seen_auc": self.mean_seen_auc, "unseen_auc": self.unseen_auc, "seen_auc": self.seen_auc,
+            "train_seconds": self.train_seconds,
         }
 
 
@@ -92,31 +108,40 @@ def run_selection(
     recipes: Mapping[str, ExperimentConfig],
     folds: Mapping[str, Sequence[str]],
     out_dir: str | Path,
+    seeds: Sequence[int] = (0,),
     on_row: Callable[[SelectionRow], None] | None = None,
 ) -> list[SelectionRow]:
-    """Train every recipe on every fold of ``data`` (from :func:`selection_data`); best recipe first.
+    """Train every recipe on every fold of ``data`` (from :func:`selection_data`) with every seed;
+    best mean proxy-unseen ROC AUC first.
 
-    A fold names the proxy unseen classes (≥ 2). Each run writes to ``out_dir/<recipe>/<fold>/``; a run
+    A fold names the proxy unseen classes (≥ 2). A seed replaces the recipe's ``train.seed`` (its
+    train/validation split, initialisation and batches); one recipe's seeds can differ by more than two
+    recipes do, so rank on several. Each run writes to ``out_dir/<recipe>/seed-<seed>/<fold>/``; a run
     whose ``metrics.json`` is already there is read, not repeated, so an interrupted selection resumes.
-    ``on_row`` is called with each recipe's row as soon as all its folds are done. The table is also
+    ``on_row`` is called with each recipe's row as soon as all its runs are done. The table is also
     written to ``out_dir/selection.json``.
     """
     if not folds or any(len(classes) < 2 for classes in folds.values()):
         raise ConfigError("each fold needs two or more proxy unseen classes (pairs of them are scored)")
+    if not seeds:
+        raise ConfigError("give at least one seed")
     out_dir = Path(out_dir)
     rows = []
     for name, recipe in recipes.items():
         row = SelectionRow(name, {}, {}, {})
-        for fold, classes in folds.items():
-            metrics = _fold_metrics(data, recipe, list(classes), out_dir / name / fold)
-            row.unseen_auc[fold] = metrics["unseen_classes"]["roc_auc"]
-            row.seen_auc[fold] = metrics["roc_auc"]
-            row.train_seconds[fold] = metrics["train_seconds"]
+        for seed in seeds:
+            seeded = replace(recipe, train=replace(recipe.train, seed=seed))
+            for fold, classes in folds.items():
+                metrics = _fold_metrics(data, seeded, list(classes), out_dir / name / f"seed-{seed}" / fold)
+                key = f"{fold}/{seed}"
+                row.unseen_auc[key] = metrics["unseen_classes"]["roc_auc"]
+                row.seen_auc[key] = metrics["roc_auc"]
+                row.train_seconds[key] = metrics["train_seconds"]
         rows.append(row)
         if on_row is not None:
             on_row(row)
     rows.sort(key=lambda r: r.mean_unseen_auc, reverse=True)
-    write_json(out_dir / "selection.json", {"folds": {k: list(v) for k, v in folds.items()},
+    write_json(out_dir / "selection.json", {"folds": {k: list(v) for k, v in folds.items()}, "seeds": list(seeds),
                                             "rows": [r.as_dict() for r in rows]})
     return rows
 
@@ -125,8 +150,4 @@ def _fold_metrics(data: LabeledData, recipe: ExperimentConfig, proxy: list[str],
     done = run_dir / "metrics.json"
     if done.is_file():
         return json.loads(done.read_text())
-    config = copy.deepcopy(recipe)
-    config.held_out = proxy
-    config.protocol = "unseen-classes"
-    config.train.checkpoint_dir = run_dir / "checkpoints"
-    return run_training(config, run_dir, data=data)
+    return run_training(replace(recipe, protocol="unseen-classes", held_out=proxy), run_dir, data=data)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -95,8 +95,7 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     torch.manual_seed(config.seed)
     model = build_model(config, (max_length,), tokenizer=tokenizer)
     loss = build_loss(config)
-    train_config = config.train
-    train_config.checkpoint_dir = train_config.checkpoint_dir or out_dir / "checkpoints"
+    train_config = replace(config.train, checkpoint_dir=config.train.checkpoint_dir or out_dir / "checkpoints")
     started = time.perf_counter()
     result = fit(model, loss, data["train"], data["val"], train_config)
     train_seconds = time.perf_counter() - started

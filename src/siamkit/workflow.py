@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -260,8 +260,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
     loss = build_loss(config)
     val_pairs = PairDataset(splits.val, config.eval_pairs, seed=config.seed + PART_SEED_OFFSETS["val"])
 
-    train_config = config.train
-    train_config.checkpoint_dir = train_config.checkpoint_dir or out_dir / "checkpoints"
+    train_config = replace(config.train, checkpoint_dir=config.train.checkpoint_dir or out_dir / "checkpoints")
     started = time.perf_counter()
     if config.loss == "triplet":
         result = fit_triplets(model, loss, splits.train, splits.val, train_config, config.items_per_class)
