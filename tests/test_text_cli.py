@@ -85,6 +85,28 @@ def test_verify_text_errors(text_run, trained_run, capsys):
     assert "IMAGE1 IMAGE2" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [
+    ["eval", "--dataset", "digits"], ["oneshot", "--dataset", "digits"], ["doctor", "--dataset", "digits"],
+    ["export", "--onnx", "TMP/m.onnx"], ["enroll", "x.png", "--label", "a", "--gallery", "TMP/gallery"],
+])
+def test_image_commands_name_the_text_model_and_what_to_use(text_run, command, tmp_path, capsys):
+    folder, _ = text_run
+    args = [arg.replace("TMP", str(tmp_path)) for arg in command[1:]]
+    assert run([command[0], str(folder / "out" / "model.ckpt"), *args]) == 2
+    err = capsys.readouterr().err
+    assert "holds a text model" in err and "--text A --text B" in err and "Traceback" not in err
+
+
+def test_image_commands_send_a_tracker_to_siamkit_track(tmp_path, capsys):
+    from siamkit.checkpoint import save_checkpoint
+    from siamkit.tracking import SiamFC
+
+    save_checkpoint(tmp_path / "tracker.ckpt", SiamFC(), {"task": "tracking"})
+    for command in (["eval"], ["export", "--onnx", str(tmp_path / "m.onnx")]):
+        assert run([command[0], str(tmp_path / "tracker.ckpt"), *command[1:]]) == 2
+        assert "SiamFC object tracker" in capsys.readouterr().err
+
+
 def test_wordnet_gloss_slice_trains_with_a_baseline_side_by_side(tmp_path, monkeypatch):
     monkeypatch.setitem(text_data.TEXT_PAIR_DATASETS, "wordnet-gloss", lambda: text_data.wordnet_gloss(limit_per_split=200))
     config = ExperimentConfig(

@@ -174,6 +174,16 @@ def train(
         typer.echo(f"report:     {out / 'report' / 'index.html'}")
 
 
+def _image_checkpoint(path: Path):
+    """The checkpoint at ``path``, or a clear error when it holds no image-pair model (text, tracker)."""
+    from siamkit.checkpoint import load_checkpoint
+    from siamkit.verification import require_images
+
+    checkpoint = load_checkpoint(path)
+    require_images(checkpoint, path)
+    return checkpoint
+
+
 @app.command("eval")
 def evaluate(
     checkpoint: Path = typer.Argument(..., help="A model.ckpt written by `siamkit train`."),
@@ -186,11 +196,10 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON."),
 ) -> None:
     """Evaluate a checkpoint at its calibrated threshold: ROC AUC, EER, TAR@FAR, Recall@K, MAP@R, 1-shot."""
-    from siamkit.checkpoint import load_checkpoint
     from siamkit.reporting import report_checkpoint
 
     metrics = report_checkpoint(
-        load_checkpoint(checkpoint), dataset, split, pairs, report, checkpoint.parent / "history.csv"
+        _image_checkpoint(checkpoint), dataset, split, pairs, report, checkpoint.parent / "history.csv"
     )
     if report is not None and not as_json:
         typer.echo(f"report: {report / 'index.html'}")
@@ -322,12 +331,9 @@ def export(
     check: bool = typer.Option(True, help="Compare onnxruntime with PyTorch on random inputs."),
 ) -> None:
     """Export the encoder (and pair head) to ONNX with a dynamic batch axis; print the parity check."""
-    from siamkit.checkpoint import load_checkpoint
     from siamkit.export import export_onnx
 
-    loaded = load_checkpoint(checkpoint)
-    if loaded.input_shape is None:
-        raise DataError(f"{checkpoint} does not record its input shape; use a model.ckpt written by `siamkit train`")
+    loaded = _image_checkpoint(checkpoint)
     result = export_onnx(loaded.model, loaded.input_shape, onnx, opset=opset, check=check)
     for part, path in result.files.items():
         line = f"{part}: {path}"
@@ -350,11 +356,10 @@ def oneshot(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """N-way K-shot classification accuracy, averaged over seeded episodes, with a 95 % interval."""
-    from siamkit.checkpoint import load_checkpoint
     from siamkit.fewshot import few_shot_accuracy
     from siamkit.reporting import dataset_parts, retrieval_metric_of
 
-    ckpt = load_checkpoint(checkpoint)
+    ckpt = _image_checkpoint(checkpoint)
     if split is None:
         held_out = len(ckpt.meta.get("split", {}).get("held_out") or []) >= 2
         split = "unseen" if dataset == ckpt.meta.get("dataset") and held_out else "all"
@@ -389,12 +394,11 @@ def doctor(
 
     Exits with status 1 when any finding has error severity.
     """
-    from siamkit.checkpoint import load_checkpoint
     from siamkit.doctor import print_diagnosis
     from siamkit.doctor.checkpoint import diagnose_checkpoint
 
     diagnosis = diagnose_checkpoint(
-        load_checkpoint(checkpoint), dataset, loss, optimizer, lr,
+        _image_checkpoint(checkpoint), dataset, loss, optimizer, lr,
         num_pairs=pairs, probe_pairs=min(32, pairs), steps=steps, seed=seed,
     )
     if as_json:

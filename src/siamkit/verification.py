@@ -9,6 +9,7 @@ import torch
 
 from siamkit.checkpoint import Checkpoint, load_checkpoint
 from siamkit.data.images import image_name, load_image
+from siamkit.encoders.text import Tokenizer
 from siamkit.errors import CheckpointError, DataError
 
 
@@ -30,15 +31,29 @@ def load_model_input(
     return image.unsqueeze(0)
 
 
-def require_image_model(checkpoint: Checkpoint, source: str | Path = "this checkpoint") -> tuple[int, int, int]:
-    """The ``(C, H, W)`` input shape of a calibrated image model, or a :class:`CheckpointError` saying why not."""
-    if checkpoint.threshold is None or checkpoint.input_shape is None:
-        raise CheckpointError(
-            f"{source} has no calibrated threshold or input shape; use a model.ckpt written by `siamkit train`"
+def require_images(checkpoint: Checkpoint, source: str | Path = "this checkpoint") -> tuple[int, int, int]:
+    """The ``(C, H, W)`` input shape of an image-pair model, or a :class:`DataError` naming what the
+    checkpoint holds instead (a text model, a tracker) and the command that takes it."""
+    if checkpoint.meta.get("task") == "tracking":
+        raise DataError(f"{source} holds a SiamFC object tracker, not a pair model; run it with `siamkit track`")
+    if isinstance(getattr(getattr(checkpoint.model, "encoder", None), "tokenizer", None), Tokenizer):
+        raise DataError(
+            f"{source} holds a text model (it reads token ids, not images) and this command takes image models; "
+            "compare two texts with "
+            "`siamkit verify CHECKPOINT --text A --text B`"
         )
+    if checkpoint.input_shape is None:
+        raise CheckpointError(f"{source} does not record its input shape; use a model.ckpt written by `siamkit train`")
     if len(checkpoint.input_shape) != 3:
-        raise DataError(f"the model takes inputs of shape {list(checkpoint.input_shape)}, not images")
+        raise DataError(f"{source}: the model takes inputs of shape {list(checkpoint.input_shape)}, not images [C, H, W]")
     return checkpoint.input_shape  # type: ignore[return-value]
+
+
+def require_image_model(checkpoint: Checkpoint, source: str | Path = "this checkpoint") -> tuple[int, int, int]:
+    """The ``(C, H, W)`` input shape of a calibrated image model, or an error saying why not."""
+    if checkpoint.threshold is None and checkpoint.meta.get("task") != "tracking":
+        raise CheckpointError(f"{source} has no calibrated threshold; use a model.ckpt written by `siamkit train`")
+    return require_images(checkpoint, source)
 
 
 def decide(checkpoint: Checkpoint, score: float) -> dict[str, Any]:
