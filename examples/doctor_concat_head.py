@@ -19,7 +19,7 @@ import sys
 import torch
 
 from siamkit import ClassifierHead, PairBCEWithLogitsLoss, PairDataset, PseudoSiameseNet, ResNet18, colors
-from siamkit.doctor import diagnose, print_diagnosis
+from siamkit.doctor import diagnose, print_expected
 
 EXPECTED = {"model.head_capacity"}
 EMBEDDING_DIM = 16
@@ -43,10 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller images and fewer probe steps (seconds)")
     args = parser.parse_args(argv)
     diagnosis = diagnose(**build(args.quick), steps=30 if args.quick else 60)
-    print_diagnosis(diagnosis, title="doctor: concat head on the black/white task")
-    found = EXPECTED <= {f.id for f in diagnosis.errors}
-    print(f"expected {sorted(EXPECTED)}: {'found' if found else 'NOT found'}")
-    return 0 if found else 1
+    return 0 if print_expected(diagnosis, EXPECTED, title="doctor: concat head on the black/white task") else 1
 
 
 if __name__ == "__main__":

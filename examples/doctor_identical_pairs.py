@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 import siamkit
 from siamkit import ClassifierHead, LeNet, PairBCEWithLogitsLoss, SiameseNet
 from siamkit.data import sample_pairs
-from siamkit.doctor import diagnose, print_diagnosis
+from siamkit.doctor import diagnose, print_expected
 
 EXPECTED = {"data.identical_pairs"}
 
@@ -57,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup = build(args.quick)
     diagnosis = diagnose(**setup, num_pairs=128 if args.quick else 256, steps=20 if args.quick else 40)
-    print_diagnosis(diagnosis, title="doctor: loader returns the same image twice")
-    found = EXPECTED <= {f.id for f in diagnosis.errors}
-    print(f"expected {sorted(EXPECTED)}: {'found' if found else 'NOT found'}")
-    return 0 if found else 1
+    return 0 if print_expected(diagnosis, EXPECTED, title="doctor: loader returns the same image twice") else 1
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from torch import nn
 
 import siamkit
 from siamkit import ClassifierHead, LabeledData, PairDataset, SiameseNet, SmallCNN
-from siamkit.doctor import diagnose, print_diagnosis
+from siamkit.doctor import diagnose, print_expected
 
 EXPECTED = {"model.output_activation", "dynamics.learning_rate"}
 
@@ -51,10 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer items and probe steps (seconds)")
     args = parser.parse_args(argv)
     diagnosis = diagnose(**build(args.quick), steps=20 if args.quick else 40)
-    print_diagnosis(diagnosis, title="doctor: final ReLU, MSE and SGD at lr 1e-6")
-    found = EXPECTED <= {f.id for f in diagnosis.errors}
-    print(f"expected {sorted(EXPECTED)}: {'found' if found else 'NOT found'}")
-    return 0 if found else 1
+    return 0 if print_expected(diagnosis, EXPECTED, title="doctor: final ReLU, MSE and SGD at lr 1e-6") else 1
 
 
 if __name__ == "__main__":

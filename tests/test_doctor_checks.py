@@ -233,3 +233,16 @@ def test_reads_a_loader_of_batches(pairs):
 def test_unknown_check_is_a_config_error(pairs):
     with pytest.raises(ConfigError, match="unknown doctor checks"):
         diagnose(healthy(), pairs, checks=["data.nope"])
+
+
+def test_print_expected_says_whether_every_expected_error_was_found(capsys):
+    from siamkit.doctor import Diagnosis, Finding, print_expected
+
+    diagnosis = Diagnosis([
+        Finding("data.identical_pairs", "error", "pairs repeat one image", {"share": 1.0}, "fix the loader"),
+        Finding("model.output_activation", "warning", "ReLU after the last layer", {}, "drop it"),
+    ])
+    assert print_expected(diagnosis, {"data.identical_pairs"}, title="t")
+    assert "expected ['data.identical_pairs']: found" in capsys.readouterr().out
+    assert not print_expected(diagnosis, ["data.identical_pairs", "model.output_activation"])  # a warning is not an error
+    assert "NOT found" in capsys.readouterr().out

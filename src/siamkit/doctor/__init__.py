@@ -8,6 +8,6 @@ checkpoint. Pair labels: 1 = same, 0 = different.
 
 from siamkit.doctor.diagnose import CHECKS, diagnose
 from siamkit.doctor.findings import Diagnosis, Finding
-from siamkit.doctor.render import print_diagnosis
+from siamkit.doctor.render import print_diagnosis, print_expected
 
-__all__ = ["CHECKS", "Diagnosis", "Finding", "diagnose", "print_diagnosis"]
+__all__ = ["CHECKS", "Diagnosis", "Finding", "diagnose", "print_diagnosis", "print_expected"]

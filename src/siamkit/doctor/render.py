@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from siamkit.doctor.findings import Diagnosis
@@ -57,3 +58,15 @@ def print_diagnosis(diagnosis: Diagnosis, title: str = "siamkit doctor", show_ch
             checks.add_row(name, status)
         console.print(checks)
     console.print(summary(diagnosis))
+
+
+def print_expected(diagnosis: Diagnosis, expected: Iterable[str], title: str = "siamkit doctor") -> bool:
+    """Print the diagnosis, then whether every ``expected`` finding id is among its errors; returns that.
+
+    For reproductions of a known failure mode (``examples/doctor_*.py``) and regression checks of your own.
+    """
+    print_diagnosis(diagnosis, title)
+    wanted = sorted(expected)
+    found = set(wanted) <= {f.id for f in diagnosis.errors}
+    print(f"expected {wanted}: {'found' if found else 'NOT found'}")
+    return found
