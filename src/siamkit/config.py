@@ -56,8 +56,11 @@ class TrainConfig:
             raise ConfigError(f"unknown precision '{self.precision}'; choose one of: {', '.join(PRECISIONS)}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(f"unknown lr schedule '{self.lr_schedule}'; choose one of: {', '.join(LR_SCHEDULES)}")
-        from siamkit.data.augment import parse_augmentations
+        if self.augment:  # names are checked here, but siamkit.data is imported only when augmenting
+            from siamkit.data.augment import parse_augmentations
 
-        self.augment = parse_augmentations(self.augment)
+            self.augment = parse_augmentations(self.augment)
+        else:
+            self.augment = ()
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")

@@ -26,10 +26,10 @@ from typing import Any
 import torch
 
 from siamkit.data.labeled import LabeledData
-from siamkit.data.splits import class_disjoint_split, stratified_split
-from siamkit.errors import ConfigError, DataError
+from siamkit.data.splits import stratified_split
+from siamkit.errors import ConfigError
 from siamkit.fileio import write_json
-from siamkit.workflow import ExperimentConfig, run_training
+from siamkit.workflow import ExperimentConfig, held_out_split, run_training
 
 __all__ = ["SelectionRow", "run_selection", "selection_data"]
 
@@ -44,13 +44,9 @@ def selection_data(
     proxy protocol has the real one's proportions), or 0.15 for data without an official split.
     ``name`` becomes ``"<name> (selection)"``.
     """
-    unknown = [name for name in held_out if name not in data.class_names]
-    if unknown:
-        raise DataError(f"held-out classes {unknown} are not in {data.name} (its classes: {', '.join(data.class_names)})")
     keep = torch.ones(len(data), dtype=torch.bool)
     if held_out:
-        _, held_idx = class_disjoint_split(data.y, [data.class_names.index(n) for n in held_out])
-        keep[held_idx] = False
+        keep[held_out_split(data, list(held_out))[1]] = False
     if data.split is not None:
         keep &= data.split == 0
         if test_fraction is None:
@@ -88,7 +84,7 @@ class SelectionRow:
         """Proxy-unseen ROC AUC averaged over the folds, per seed."""
         by_seed: dict[str, list[float]] = {}
         for key, auc in self.unseen_auc.items():
-            by_seed.setdefault(key.split("/")[1], []).append(auc)
+            by_seed.setdefault(key.rsplit("/", 1)[1], []).append(auc)
         return {seed: statistics.fmean(values) for seed, values in by_seed.items()}
 
     @property

@@ -9,7 +9,7 @@ import torch
 
 from siamkit.checkpoint import Checkpoint, load_checkpoint
 from siamkit.data.images import image_name, load_image
-from siamkit.encoders.text import Tokenizer
+from siamkit.encoders.text import reads_text
 from siamkit.errors import CheckpointError, DataError
 
 
@@ -36,11 +36,10 @@ def require_images(checkpoint: Checkpoint, source: str | Path = "this checkpoint
     checkpoint holds instead (a text model, a tracker) and the command that takes it."""
     if checkpoint.meta.get("task") == "tracking":
         raise DataError(f"{source} holds a SiamFC object tracker, not a pair model; run it with `siamkit track`")
-    if isinstance(getattr(getattr(checkpoint.model, "encoder", None), "tokenizer", None), Tokenizer):
+    if reads_text(getattr(checkpoint.model, "encoder", None)):
         raise DataError(
             f"{source} holds a text model (it reads token ids, not images) and this command takes image models; "
-            "compare two texts with "
-            "`siamkit verify CHECKPOINT --text A --text B`"
+            "compare two texts with `siamkit verify CHECKPOINT --text A --text B`"
         )
     if checkpoint.input_shape is None:
         raise CheckpointError(f"{source} does not record its input shape; use a model.ckpt written by `siamkit train`")
@@ -51,9 +50,10 @@ def require_images(checkpoint: Checkpoint, source: str | Path = "this checkpoint
 
 def require_image_model(checkpoint: Checkpoint, source: str | Path = "this checkpoint") -> tuple[int, int, int]:
     """The ``(C, H, W)`` input shape of a calibrated image model, or an error saying why not."""
-    if checkpoint.threshold is None and checkpoint.meta.get("task") != "tracking":
+    input_shape = require_images(checkpoint, source)
+    if checkpoint.threshold is None:
         raise CheckpointError(f"{source} has no calibrated threshold; use a model.ckpt written by `siamkit train`")
-    return require_images(checkpoint, source)
+    return input_shape
 
 
 def decide(checkpoint: Checkpoint, score: float) -> dict[str, Any]:

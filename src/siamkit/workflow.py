@@ -123,6 +123,18 @@ def default_held_out(data: LabeledData) -> list[str]:
     return names[-math.ceil(0.3 * len(names)) :] if len(names) >= 5 else []
 
 
+def held_out_split(data: LabeledData, held_out: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Item indices ``(seen, unseen)``: ``unseen`` are the items of the classes named in ``held_out``.
+    A name that is not one of ``data``'s classes is a :class:`DataError` listing the classes."""
+    unknown = [name for name in held_out if name not in data.class_names]
+    if unknown:
+        raise DataError(
+            f"held-out classes {unknown} are not in {data.name} (its classes: "
+            f"{', '.join(data.class_names)})"
+        )
+    return class_disjoint_split(data.y, [data.class_names.index(n) for n in held_out])
+
+
 def split_data(
     data: LabeledData, held_out: list[str] | None, fractions: tuple[float, ...], seed: int
 ) -> Splits:
@@ -134,16 +146,10 @@ def split_data(
     fractions, and only official test items of held-out classes are scored as unseen.
     """
     held_out = default_held_out(data) if held_out is None else list(held_out)
-    unknown = [name for name in held_out if name not in data.class_names]
-    if unknown:
-        raise DataError(
-            f"held-out classes {unknown} are not in {data.name} (its classes: "
-            f"{', '.join(data.class_names)})"
-        )
     unseen = None
     seen_data = data
     if held_out:
-        seen_idx, unseen_idx = class_disjoint_split(data.y, [data.class_names.index(n) for n in held_out])
+        seen_idx, unseen_idx = held_out_split(data, held_out)
         seen_data, unseen = data.subset(seen_idx), data.subset(unseen_idx)
     if seen_data.split is None:
         train, val, test = (seen_data.subset(p) for p in stratified_split(seen_data.y, fractions, seed))

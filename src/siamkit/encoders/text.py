@@ -259,9 +259,13 @@ class PooledTextEncoder(TextEncoder):
         return self.out(torch.cat(pooled, dim=1))
 
 
+def reads_text(encoder: nn.Module | None) -> bool:
+    """Whether ``encoder`` is a text encoder (it carries the :class:`Tokenizer` it was trained with)."""
+    return isinstance(getattr(encoder, "tokenizer", None), Tokenizer)
+
+
 def text_tokenizer(encoder: nn.Module) -> Tokenizer:
     """The tokenizer of a text encoder, or a :class:`DataError` saying the encoder takes no text."""
-    tokenizer = getattr(encoder, "tokenizer", None)
-    if not isinstance(tokenizer, Tokenizer):
+    if not reads_text(encoder):
         raise DataError(f"the {type(encoder).__name__} encoder does not read text; give it images")
-    return tokenizer
+    return encoder.tokenizer
