@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +39,6 @@ def digit_pngs(count: int) -> tuple[list[bytes], list[int]]:
 
 
 def train_checkpoint(folder: Path) -> Path:
-    sys.path.insert(0, str(SRC))
     from siamkit.config import TrainConfig
     from siamkit.workflow import ExperimentConfig, run_training
 
@@ -77,31 +73,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
+    sys.path.insert(0, str(SRC))  # this checkout's siamkit, installed or not
+    from siamkit.service.runner import serve_process
+
     work = Path(tempfile.mkdtemp(prefix="siamkit-load-"))
     checkpoint = args.checkpoint or train_checkpoint(work / "run")
     images, labels = digit_pngs(200)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "siamkit", "serve", str(checkpoint), "--gallery", str(work / "gallery"),
-         "--host", "127.0.0.1", "--port", str(port)], env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                raise SystemExit("the server exited during start-up")
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not start within 90 s")
-            time.sleep(0.2)
+    with serve_process(checkpoint, work / "gallery", startup_timeout=90) as base:
         with httpx.Client(base_url=base, timeout=30) as http:
             for i in range(100):
                 http.post("/enroll", files={"image": ("d.png", images[i], "image/png")},
@@ -134,12 +112,6 @@ def main() -> int:
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             results = [r for chunk in pool.map(client, chunks) for r in chunk]
         elapsed = time.perf_counter() - start
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
     latencies = np.array([r[0] for r in results]) * 1000
     server_errors = sum(status >= 500 for _, status, _ in results)

@@ -15,20 +15,17 @@ from __future__ import annotations
 
 import argparse
 import io
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import torch
-import uvicorn
 from PIL import Image
 
 from siamkit import ContrastiveLoss, DistanceHead, Gallery, LeNet, PairDataset, SiameseNet, TrainConfig
 from siamkit import calibrate_threshold, embed_items, fit, mnist, pair_scores, save_checkpoint, stratified_split
 from siamkit.gallery import model_hash
 from siamkit.service import create_app
+from siamkit.service.runner import serve_in_thread
 
 
 def png(image: torch.Tensor) -> bytes:
@@ -36,12 +33,6 @@ def png(image: torch.Tensor) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray((image[0] * 255).round().byte().numpy()).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -71,17 +62,9 @@ def main(argv: list[str] | None = None) -> dict:
     gallery.save(args.out / "gallery")
     print(f"enrolled {len(gallery)} test images; threshold d < {threshold:.3f}")
 
-    # 3. start the service
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(checkpoint, args.out / "gallery"), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-
-    # 4. verify and search over HTTP
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    # 3. start the service, 4. verify and search over HTTP, 5. stop the service (when the block ends)
+    with serve_in_thread(create_app(checkpoint, args.out / "gallery")) as base:
+        with httpx.Client(base_url=base, timeout=30) as client:
             print("GET /health:", client.get("/health").json())
             x1, x2, y = PairDataset(val, requests, seed=7)[torch.arange(requests)]
             correct = 0
@@ -94,10 +77,6 @@ def main(argv: list[str] | None = None) -> dict:
                 matches = client.post("/search", files={"image": png(image)}, data={"k": "1"}).raise_for_status().json()["matches"]
                 hits += matches[0]["label"] == str(int(digit))
             search_accuracy = hits / requests
-    finally:
-        # 5. stop the service
-        server.should_exit = True
-        thread.join()
     print(f"POST /verify on {requests} validation pairs: accuracy {verify_accuracy:.3f}")
     print(f"POST /search with {requests} validation images: top-1 label accuracy {search_accuracy:.3f}")
     print("service stopped")

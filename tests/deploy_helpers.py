@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,10 +51,3 @@ def digit_png(index: int, size: tuple[int, int] | None = None) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

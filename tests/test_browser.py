@@ -5,15 +5,14 @@ The screenshot goes to $SIAMKIT_ARTIFACTS (default: build/test-artifacts/) as we
 
 import os
 import shutil
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from deploy_helpers import digit_label, digit_png, free_port, make_checkpoint
+from deploy_helpers import digit_label, digit_png, make_checkpoint
 from siamkit.service.app import create_app
+from siamkit.service.runner import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("SIAMKIT_ARTIFACTS", ROOT / "build" / "test-artifacts"))
@@ -33,22 +32,11 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def server(tmp_path):
     """The service on 127.0.0.1 in a thread, with four digits enrolled; stopped after the test."""
-    import uvicorn
-
     app = create_app(make_checkpoint(tmp_path / "model.ckpt"), tmp_path / "gallery")
     for i in range(4):
         app.state.engine.enroll(f"digit{i}", str(digit_label(i)), digit_png(i))
-    port = free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start within 30 s"
-        time.sleep(0.05)
-    yield app, f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=15)
+    with serve_in_thread(app) as base:
+        yield app, base
 
 
 @pytest.fixture

@@ -1,7 +1,4 @@
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,13 +9,13 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from deploy_helpers import digit_images, digit_label, digit_png, free_port, make_checkpoint
+from deploy_helpers import digit_images, digit_label, digit_png, make_checkpoint
 from siamkit.checkpoint import load_checkpoint
 from siamkit.service.app import create_app
 from siamkit.service.engine import ReadWriteLock
+from siamkit.service.runner import serve_process
 from siamkit.verification import verify_files
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 PNG = "image/png"
 
 
@@ -216,25 +213,7 @@ def test_read_write_lock_lets_readers_share_and_writers_exclude():
 
 def test_real_server_over_http(ckpt, tmp_path):
     """`siamkit serve` on 127.0.0.1: concurrent enrolments and searches, then a clean stop."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "OMP_NUM_THREADS": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "siamkit", "serve", str(ckpt), "--gallery", str(tmp_path / "g"),
-         "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read()
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start within 60 s"
-            time.sleep(0.2)
+    with serve_process(ckpt, tmp_path / "g", env={"OMP_NUM_THREADS": "1"}) as base:
 
         def work(worker: int) -> list[int]:
             codes = []
@@ -254,10 +233,11 @@ def test_real_server_over_http(ckpt, tmp_path):
         assert health["items"] == 24
         found = httpx.post(f"{base}/search", files=_files(image=digit_png(7)), data={"k": "1"}, timeout=10).json()
         assert found["matches"][0]["id"] == "w7"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+
+
+def test_serve_process_reports_a_server_that_dies_during_start_up(tmp_path):
+    from siamkit.service.runner import ServiceStartError
+
+    with pytest.raises(ServiceStartError, match="exited during start-up(.|\n)*model.ckpt"):
+        with serve_process(tmp_path / "model.ckpt", tmp_path / "g"):
+            pass
