@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from perf_common import best_seconds, machine, median
+from perf_common import best_seconds, machine, median, onnx_cpu_session
 from siamkit.encoders import build_encoder
 from siamkit.export import export_onnx
 from train_throughput import EMBEDDING, encoder_for
@@ -43,9 +43,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = args.threads
-    options.inter_op_num_threads = 1
     print(f"machine: {machine()}; onnxruntime {ort.__version__}")
 
     folder = Path(tempfile.mkdtemp(prefix="siamkit-embed-"))
@@ -56,7 +53,7 @@ def main() -> None:
         encoder.eval()
         x = torch.rand(args.batch, *shape, generator=torch.Generator().manual_seed(0))
         exported = export_onnx(encoder, shape, folder / f"{name}.onnx")
-        session = ort.InferenceSession(str(exported.files["encoder"]), options, providers=["CPUExecutionProvider"])
+        session = onnx_cpu_session(str(exported.files["encoder"]), args.threads)
         feed = {session.get_inputs()[0].name: x.numpy()}
         fast = encoder.to(memory_format=torch.channels_last)  # after export: ONNX gets the plain layout
         runners[name] = {

@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 
+from perf_common import call_seconds, onnx_cpu_session
 from siamkit.encoders import ENCODERS, build_encoder
 from siamkit.export import export_onnx
 
@@ -25,26 +25,15 @@ INPUT_SHAPES = {"lenet": (1, 28, 28), "mlp": (1, 28, 28), "small_cnn": (1, 40, 5
 
 
 def median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return statistics.median(call_seconds(fn, repeats)) * 1000
 
 
 def main() -> None:
-    import onnxruntime as ort
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = args.threads
-    options.inter_op_num_threads = 1
     folder = Path(tempfile.mkdtemp(prefix="siamkit-onnx-"))
     print(f"{'encoder':10} {'input':>10} {'batch':>5} {'torch ms':>9} {'ort ms':>8} {'torch/ort':>9} {'max diff':>9}")
     for name in [n for n in INPUT_SHAPES if n in ENCODERS.names()]:
@@ -52,7 +41,7 @@ def main() -> None:
         torch.manual_seed(0)
         encoder = build_encoder(name, shape, 128).eval()
         result = export_onnx(encoder, shape, folder / f"{name}.onnx")
-        session = ort.InferenceSession(str(result.files["encoder"]), options, providers=["CPUExecutionProvider"])
+        session = onnx_cpu_session(str(result.files["encoder"]), args.threads)
         for batch in (1, 64):
             x = torch.rand(batch, *shape, generator=torch.Generator().manual_seed(batch))
             feed = {"input": x.numpy()}

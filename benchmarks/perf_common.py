@@ -33,15 +33,31 @@ def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:
     return 2 * n**3 / best_seconds(lambda: a @ b, repeats) / 1e9
 
 
-def best_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Fastest of ``repeats`` timed calls after one warm-up call."""
+def call_seconds(fn: Callable[[], object], repeats: int) -> list[float]:
+    """Seconds of each of ``repeats`` timed calls, after one warm-up call."""
     fn()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_seconds(fn: Callable[[], object], repeats: int) -> float:
+    """Fastest of ``repeats`` timed calls after one warm-up call."""
+    return min(call_seconds(fn, repeats))
+
+
+def onnx_cpu_session(path: str, threads: int):
+    """An onnxruntime CPU session on ``threads`` intra-op threads and one inter-op thread, so it runs
+    on the same cores as ``torch.set_num_threads(threads)``."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
 def median(values: list[float]) -> float:
