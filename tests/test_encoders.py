@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from siamkit.encoders import ENCODERS, ResNet18, ResNet34, SmallCNN, build_encoder
+from siamkit.encoders import ENCODERS, PooledSmallCNN, ResNet18, ResNet34, SmallCNN, build_encoder
 from siamkit.errors import ConfigError
 from siamkit.text_workflow import TEXT_ENCODERS
 
@@ -58,14 +58,38 @@ def test_resnet18_on_128x128_rgb_and_other_channels():
     assert gray(torch.rand(2, 1, 40, 50)).shape == (2, 8)
 
 
-INPUTS = {"lenet": (1, 8, 8), "mlp": (1, 8, 8), "small_cnn": (1, 40, 50), "resnet18": (3, 32, 32), "resnet34": (3, 32, 32)}
+INPUTS = {
+    "lenet": (1, 8, 8), "mlp": (1, 8, 8), "small_cnn": (1, 40, 50), "small_cnn_pooled": (1, 28, 28),
+    "resnet18": (3, 32, 32), "resnet34": (3, 32, 32),
+}
+DIMS = {"small_cnn_pooled": 256}  # 64 channels on a 2 × 2 grid; the others take any D
 
 
 @pytest.mark.parametrize("name", [n for n in ENCODERS.names() if n not in TEXT_ENCODERS])  # text: test_text.py
 def test_every_registered_encoder_maps_to_embedding(name):
-    shape = INPUTS[name]
-    net = build_encoder(name, shape, 7)
-    assert net.embedding_dim == 7
-    assert net(torch.rand(2, *shape)).shape == (2, 7)
+    shape, dim = INPUTS[name], DIMS.get(name, 7)
+    net = build_encoder(name, shape, dim)
+    assert net.embedding_dim == dim
+    assert net(torch.rand(2, *shape)).shape == (2, dim)
     rebuilt = ENCODERS.build({"name": name, "args": net.spec_args})
     assert n_params(rebuilt) == n_params(net)
+
+
+def test_pooled_small_cnn_embeds_the_pooled_convolution_features_without_a_linear_layer():
+    net = build_encoder("small_cnn_pooled", (1, 28, 28), 576)
+    assert isinstance(net, PooledSmallCNN) and net.spec_args == {"in_channels": 1, "grid": 3}
+    assert not any(isinstance(m, nn.Linear) for m in net.modules())
+    x = torch.rand(4, 1, 28, 28)
+    embedding = net(x)
+    assert embedding.shape == (4, 576) and (embedding >= 0).all()
+    pooled = nn.functional.adaptive_avg_pool2d(net.features(x), 3)  # [4, 64, 3, 3], flattened channel-major
+    torch.testing.assert_close(embedding, pooled.flatten(1))
+    assert build_encoder("small_cnn_pooled", (1, 28, 28), 64)(x).shape == (4, 64)
+
+
+@pytest.mark.parametrize("dim", [0, 100, 63])
+def test_pooled_small_cnn_names_the_sizes_it_can_embed_to(dim):
+    with pytest.raises(ConfigError, match=r"64 · grid² \(64, 256, 576, 1024"):
+        build_encoder("small_cnn_pooled", (1, 28, 28), dim)
+    with pytest.raises(ConfigError, match="PooledSmallCNN needs images"):
+        build_encoder("small_cnn_pooled", (1, 8, 8), 64)

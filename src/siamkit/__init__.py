@@ -70,6 +70,7 @@ _EXPORTS = {
     "export_onnx": "siamkit.export",
     "diagnose": "siamkit.doctor",
     "SmallCNN": "siamkit.encoders",
+    "PooledSmallCNN": "siamkit.encoders",
     "ResNet18": "siamkit.encoders",
     "ResNet34": "siamkit.encoders",
     "PseudoSiameseNet": "siamkit.models",

@@ -80,10 +80,15 @@ def train(
     protocol: str = typer.Option(
         "unseen-classes", help="unseen-classes (hold classes out, report them apart) or all-classes."
     ),
-    encoder: str = typer.Option("lenet", help="Encoder: lenet, mlp, small_cnn, resnet18 or resnet34."),
+    encoder: str = typer.Option(
+        "lenet", help="Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18 or resnet34."
+    ),
     head: str = typer.Option("distance", help="Pair head: distance (contrastive loss) or classifier (BCE)."),
     metric: str = typer.Option("euclidean", help="Distance head metric: euclidean, squared_euclidean, cosine."),
     embedding_dim: int = typer.Option(32, help="Embedding size D."),
+    projection_dim: Optional[int] = typer.Option(
+        None, min=1, help="Train the loss on a linear projection of the embeddings to this size, dropped after training."
+    ),
     loss: Optional[str] = typer.Option(
         None, help="Loss: contrastive, triplet, bce, ce, cosine, hinge or mse (default: the head's usual loss)."
     ),
@@ -158,6 +163,7 @@ def train(
         strict_rows=strict_rows,
         tokenizer=tokenizer,
         max_length=max_length,
+        projection_dim=projection_dim,
         min_count=min_count,
     )
     metrics = run_training(config, out)

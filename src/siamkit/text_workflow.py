@@ -83,7 +83,7 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     """
     from siamkit.report import plot_roc
     from siamkit.training import fit
-    from siamkit.workflow import build_loss, build_model, write_run_outputs
+    from siamkit.workflow import build_loss, build_model, build_projection, write_run_outputs
 
     check_text_encoder(config.encoder)
     out_dir = Path(out_dir)
@@ -94,10 +94,11 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     data = {name: part.to_pairs(tokenizer) for name, part in parts.items()}
     torch.manual_seed(config.seed)
     model = build_model(config, (max_length,), tokenizer=tokenizer)
+    projection = build_projection(config)
     loss = build_loss(config)
     train_config = replace(config.train, checkpoint_dir=config.train.checkpoint_dir or out_dir / "checkpoints")
     started = time.perf_counter()
-    result = fit(model, loss, data["train"], data["val"], train_config)
+    result = fit(model, loss, data["train"], data["val"], train_config, projection)
     train_seconds = time.perf_counter() - started
 
     val_scores, val_labels = pair_scores(model, data["val"])

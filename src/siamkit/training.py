@@ -22,6 +22,7 @@ from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
 from siamkit.errors import ConfigError
 from siamkit.losses import check_loss_fits_model
+from siamkit.projection import check_projectable, project_pair
 from siamkit.registry import spec_of
 
 __all__ = ["FitResult", "PairModule", "TrainConfig", "TripletModule", "fit", "fit_triplets"]
@@ -34,20 +35,26 @@ class PairModule(pl.LightningModule):
     ``train_loss`` and, with validation pairs, ``val_loss`` (means over pairs). It is saved in checkpoints, so a resumed run keeps it.
     With ``config.augment``, training batches (each side of a pair on its own) are augmented with a
     generator seeded by ``(seed, epoch, batch, rank)``, so a resumed run draws what an unbroken one would.
+    With a ``projection`` (:mod:`siamkit.projection`) the loss sees projected embeddings; the projection
+    trains along with the model and stays out of it.
     """
 
-    def __init__(self, model: nn.Module, loss: nn.Module, config: TrainConfig) -> None:
+    def __init__(
+        self, model: nn.Module, loss: nn.Module, config: TrainConfig, projection: nn.Module | None = None
+    ) -> None:
         super().__init__()
         self.model = model
         self.loss = loss
         self.config = config
+        self.projection = projection
         self.history: list[dict[str, float]] = []
         self._sums: dict[str, list[torch.Tensor]] = {}
         self.augment = BatchAugment(config.augment) if config.augment else None
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2, y = batch
-        return self.loss(self.model(x1, x2), y), y
+        scores = self.model(x1, x2) if self.projection is None else project_pair(self.model, self.projection, x1, x2)
+        return self.loss(scores, y), y
 
     def _step(self, batch, stage: str) -> torch.Tensor:
         loss, y = self._batch_loss(batch)
@@ -86,7 +93,7 @@ class PairModule(pl.LightningModule):
         self.history.append(row)
 
     def configure_optimizers(self):
-        params = self.model.parameters()
+        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
         c = self.config
         if c.optimizer == "sgd":
             optimizer = torch.optim.SGD(params, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
@@ -120,8 +127,11 @@ def fit(
     train_pairs: PairDataset,
     val_pairs: PairDataset | None = None,
     config: TrainConfig | None = None,
+    projection: nn.Module | None = None,
 ) -> FitResult:
     """Train ``model`` on ``train_pairs`` with ``loss``; validate on ``val_pairs`` each epoch.
+    With a ``projection`` (a :class:`~siamkit.projection.ProjectionHead`; distance-head models only) the
+    loss scores projected embeddings; the returned model embeds without it.
 
     Example:
         >>> result = fit(net, ContrastiveLoss(), train_pairs, val_pairs, TrainConfig(epochs=5))  # doctest: +SKIP
@@ -129,8 +139,10 @@ def fit(
     """
     config = config or TrainConfig()
     check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    if projection is not None:
+        check_projectable(model)
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    module = PairModule(model, loss, config)
+    module = PairModule(model, loss, config, projection)
     train_loader = pair_loader(
         train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True
     )
@@ -188,7 +200,8 @@ class TripletModule(PairModule):
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = batch
-        return self.loss(self.model.embed(x), y), y
+        embeddings = self.model.embed(x)
+        return self.loss(embeddings if self.projection is None else self.projection(embeddings), y), y
 
 
 def fit_triplets(
@@ -198,13 +211,14 @@ def fit_triplets(
     val_data: LabeledData | None = None,
     config: TrainConfig | None = None,
     items_per_class: int = 4,
+    projection: nn.Module | None = None,
 ) -> FitResult:
     """Train ``model`` (e.g. a :class:`~siamkit.models.TripletNet`) with online triplet mining.
 
     Batches hold ``P`` classes × ``K = items_per_class`` items, ``P = min(classes, batch_size // K)``;
     if that caps ``P`` at the number of classes, ``K`` grows to ``batch_size // P`` so batches keep
     about ``config.batch_size`` items. An epoch shows about ``len(train_data)`` items. Validation
-    loss is the same mined loss on P×K batches of ``val_data``.
+    loss is the same mined loss on P×K batches of ``val_data``. A ``projection`` works as in :func:`fit`.
 
     Example:
         >>> net = TripletNet(LeNet(in_channels=1, embedding_dim=32))  # doctest: +SKIP
@@ -219,7 +233,7 @@ def fit_triplets(
             "build both with the same metric"
         )
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    module = TripletModule(model, loss, config)
+    module = TripletModule(model, loss, config, projection)
     train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed, shard=True)
     val_loader = _pk_loader_for(val_data, config.batch_size, items_per_class, config.seed + 1) if val_data else None
     run_trainer(module, train_loader, val_loader, config)

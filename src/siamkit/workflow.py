@@ -37,6 +37,7 @@ from siamkit.fileio import atomic_path, write_json
 from siamkit.heads import ClassifierHead, DistanceHead
 from siamkit.losses import loss_from_name
 from siamkit.models import SiameseNet, TripletNet
+from siamkit.projection import ProjectionHead
 
 HEAD_LOSSES = {"distance": "contrastive", "classifier": "bce"}
 DEFAULT_HELD_OUT = {"digits": ["7", "8", "9"], "fashion-mnist": ["Sneaker", "Bag", "Ankle boot"]}
@@ -62,6 +63,8 @@ class ExperimentConfig:
     file's ``text_columns`` and ``label_column`` (``strict_rows`` refuses a file with bad rows), a
     ``tokenizer`` (``word`` or ``char``) truncating at ``max_length`` tokens and keeping tokens seen
     ``min_count`` times in training, and a text ``encoder`` (``gru``, ``lstm``, ``text_pool``).
+    ``projection_dim``: train the loss on a ``Linear(embedding_dim → projection_dim)`` projection of the
+    embeddings that is dropped after training (:mod:`siamkit.projection`; distance heads only).
     """
 
     dataset: str = "digits"
@@ -88,6 +91,7 @@ class ExperimentConfig:
     tokenizer: str = "word"
     max_length: int | None = None
     min_count: int = 1
+    projection_dim: int | None = None
 
     def __post_init__(self) -> None:
         if self.head not in HEAD_LOSSES:
@@ -99,6 +103,8 @@ class ExperimentConfig:
             if self.held_out:
                 raise ConfigError("--held-out contradicts the all-classes protocol; drop one of them")
             self.held_out = []
+        if self.projection_dim is not None and self.projection_dim < 1:
+            raise ConfigError(f"projection_dim must be ≥ 1 (or None for no projection head), got {self.projection_dim}")
 
     @property
     def seed(self) -> int:
@@ -179,6 +185,15 @@ def build_model(config: ExperimentConfig, input_shape: tuple[int, ...], **encode
     else:
         head = ClassifierHead(config.embedding_dim, config.features)
     return SiameseNet(encoder, head)
+
+
+def build_projection(config: ExperimentConfig) -> ProjectionHead | None:
+    """The training-only projection head ``config.projection_dim`` asks for, or ``None``."""
+    if config.projection_dim is None:
+        return None
+    if config.head != "distance":
+        raise ConfigError("a projection head trains embeddings compared by distance; use --head distance")
+    return ProjectionHead(config.embedding_dim, config.projection_dim)
 
 
 def build_loss(config: ExperimentConfig) -> nn.Module:
@@ -263,16 +278,17 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
     splits = split_data(data, config.held_out, config.fractions, config.seed)
     torch.manual_seed(config.seed)
     model = build_model(config, data.input_shape)
+    projection = build_projection(config)
     loss = build_loss(config)
     val_pairs = PairDataset(splits.val, config.eval_pairs, seed=config.seed + PART_SEED_OFFSETS["val"])
 
     train_config = replace(config.train, checkpoint_dir=config.train.checkpoint_dir or out_dir / "checkpoints")
     started = time.perf_counter()
     if config.loss == "triplet":
-        result = fit_triplets(model, loss, splits.train, splits.val, train_config, config.items_per_class)
+        result = fit_triplets(model, loss, splits.train, splits.val, train_config, config.items_per_class, projection)
     else:
         train_pairs = PairDataset(splits.train, config.train_pairs, seed=config.seed)
-        result = fit(model, loss, train_pairs, val_pairs, train_config)
+        result = fit(model, loss, train_pairs, val_pairs, train_config, projection)
     train_seconds = time.perf_counter() - started
     if rank_and_world_size()[0] != 0:
         return {}

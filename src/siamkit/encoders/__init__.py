@@ -1,10 +1,10 @@
 """Encoders: ``nn.Module``s mapping one input to an embedding ``[B, D]``, registered by name."""
 
-from siamkit.encoders.cnn import LeNet, SmallCNN
+from siamkit.encoders.cnn import LeNet, PooledSmallCNN, SmallCNN
 from siamkit.encoders.mlp import MLP
 from siamkit.encoders.registry import ENCODERS, build_encoder
 from siamkit.encoders.resnet import BasicBlock, ResNet18, ResNet34
 from siamkit.encoders.text import GRUTextEncoder, LSTMTextEncoder, PooledTextEncoder, Tokenizer
 
-__all__ = ["ENCODERS", "BasicBlock", "LeNet", "MLP", "ResNet18", "ResNet34", "SmallCNN", "build_encoder"]
+__all__ = ["ENCODERS", "BasicBlock", "LeNet", "MLP", "PooledSmallCNN", "ResNet18", "ResNet34", "SmallCNN", "build_encoder"]
 __all__ += ["GRUTextEncoder", "LSTMTextEncoder", "PooledTextEncoder", "Tokenizer"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -103,16 +105,62 @@ class SmallCNN(Buildable, nn.Module):
             nn.ReLU(inplace=True),
         )
         self.pool = nn.AdaptiveAvgPool2d(feature_size)
-        self.embed = nn.Sequential(nn.Flatten(), nn.Linear(64 * feature_size[0] * feature_size[1], embedding_dim))
+        self.embed = self._embedding_layer(64 * feature_size[0] * feature_size[1], embedding_dim)
+
+    @staticmethod
+    def _embedding_layer(features: int, embedding_dim: int) -> nn.Module:
+        """Flattened pooled features ``[B, features]`` → embeddings ``[B, embedding_dim]``."""
+        return nn.Sequential(nn.Flatten(), nn.Linear(features, embedding_dim))
+
+    @classmethod
+    def _check_input(cls, input_shape: tuple[int, ...]) -> None:
+        if len(input_shape) != 3 or min(input_shape[1:]) < cls.min_size:
+            raise ConfigError(
+                f"{cls.__name__} needs images [C, H, W] of at least {cls.min_size}×{cls.min_size}, got "
+                f"{list(input_shape)}; resize the images or use the mlp encoder"
+            )
 
     @classmethod
     def for_input(cls, input_shape: tuple[int, ...], embedding_dim: int, **kwargs) -> "SmallCNN":
-        if len(input_shape) != 3 or min(input_shape[1:]) < cls.min_size:
-            raise ConfigError(
-                f"SmallCNN needs images [C, H, W] of at least {cls.min_size}×{cls.min_size}, got "
-                f"{list(input_shape)}; resize the images or use the mlp encoder"
-            )
+        cls._check_input(input_shape)
         return cls(in_channels=input_shape[0], embedding_dim=embedding_dim, **kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.embed(self.pool(self.features(x)))
+
+
+@ENCODERS.register("small_cnn_pooled")
+class PooledSmallCNN(SmallCNN):
+    """SmallCNN's convolutions average-pooled to a ``grid × grid`` map and flattened, with no linear layer:
+    ``embedding_dim = 64 · grid²`` (grid 1, 2, 3, 4 → D 64, 256, 576, 1024).
+
+    Meant to be trained under a projection head (``ExperimentConfig.projection_dim``, see
+    :mod:`siamkit.projection`): the loss sees ``projection(embedding)``, and the embedding itself keeps
+    what that last layer would throw away: on Fashion-MNIST it verifies classes never seen in
+    training better than SmallCNN's trained linear embedding (README, "Fashion-MNIST").
+    The embedding is non-negative (it averages ReLU outputs).
+
+    Shapes: ``[B, C, H, W]`` → ``[B, 64 · grid²]``.
+    """
+
+    channels = 64
+
+    def __init__(self, in_channels: int = 1, grid: int = 3) -> None:
+        super().__init__(in_channels, self.channels * grid * grid, (grid, grid))
+        self.spec_args = {"in_channels": in_channels, "grid": grid}
+
+    @staticmethod
+    def _embedding_layer(features: int, embedding_dim: int) -> nn.Module:
+        return nn.Flatten()
+
+    @classmethod
+    def for_input(cls, input_shape: tuple[int, ...], embedding_dim: int, **kwargs) -> "PooledSmallCNN":
+        cls._check_input(input_shape)
+        grid = math.isqrt(embedding_dim // cls.channels)
+        if grid < 1 or cls.channels * grid * grid != embedding_dim:
+            sizes = ", ".join(str(cls.channels * g * g) for g in range(1, 5))
+            raise ConfigError(
+                f"small_cnn_pooled embeds 64 channels pooled to a grid × grid map, so D must be 64 · grid² "
+                f"({sizes}, ...), got {embedding_dim}; pick one of those --embedding-dim values"
+            )
+        return cls(in_channels=input_shape[0], grid=grid, **kwargs)
