@@ -85,6 +85,15 @@ def test_degenerate_inputs(pairs):
     assert not run("data.degenerate_inputs", healthy(), pairs).findings
 
 
+def test_degenerate_inputs_reads_uint8_images(pairs):
+    """Datasets kept as uint8 (Fashion-MNIST) are checked too, not skipped."""
+    x1, x2, y = pairs[torch.arange(32)]
+    as_bytes = (x1 * 255).to(torch.uint8), (x2 * 255).to(torch.uint8)
+    assert not run("data.degenerate_inputs", healthy(), (*as_bytes, y)).findings
+    blank = torch.zeros_like(as_bytes[0])
+    assert run("data.degenerate_inputs", healthy(), (blank, blank, y)).get("data.degenerate_inputs").severity == "error"
+
+
 def test_pair_labels_against_classes(digits):
     flipped = PairDataset(digits, num_pairs=128, seed=0)
     flipped.labels = 1 - flipped.labels

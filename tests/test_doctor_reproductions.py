@@ -8,9 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
+from conftest import tiny_experiment
+from siamkit.checkpoint import load_checkpoint
 from siamkit.cli import run
+from siamkit.data import digits
 from siamkit.doctor import diagnose
+from siamkit.doctor.checkpoint import score_kind_loss
+from siamkit.workflow import run_training
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -55,3 +61,32 @@ def test_cli_exits_1_on_an_error_finding(trained_run, capsys):
 def test_doctor_help(capsys):
     assert run(["doctor", "--help"]) == 0
     assert "--json" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def triplet_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("triplet-run")
+    run_training(tiny_experiment(loss="triplet", mining="semi_hard"), out)
+    return out
+
+
+def test_triplet_trained_model_is_probed_with_pairs(triplet_run, capsys):
+    """The triplet loss needs class labels, not pairs: the doctor probes such a model with a contrastive
+    loss instead of failing on the pair scores, and refuses --loss triplet with a fix."""
+    ckpt = str(triplet_run / "model.ckpt")
+    assert run(["doctor", ckpt, "--dataset", "digits", "--json", "--pairs", "128", "--steps", "30"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and report["checks"]["dynamics.overfit_one_batch"] == "ran"
+    assert run(["doctor", ckpt, "--loss", "triplet"]) == 2
+    assert "use --loss contrastive" in capsys.readouterr().err
+
+
+def test_contrastive_probe_margin_follows_the_distance_scale(triplet_run):
+    checkpoint = load_checkpoint(triplet_run / "model.ckpt")
+    train = digits()
+    margin = score_kind_loss(checkpoint, train, seed=0).margin
+    last = [m for m in checkpoint.model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        last.weight.mul_(10.0)
+        last.bias.mul_(10.0)
+    assert score_kind_loss(checkpoint, train, seed=0).margin == pytest.approx(10.0 * margin, rel=1e-4)

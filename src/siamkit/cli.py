@@ -388,7 +388,9 @@ def oneshot(
 def doctor(
     checkpoint: Path = typer.Argument(..., help="A model.ckpt written by `siamkit train`."),
     dataset: str = typer.Option("digits", help="Dataset to diagnose on (its stored split if trained on it)."),
-    loss: Optional[str] = typer.Option(None, help="contrastive or bce (default: as trained / from the score kind)."),
+    loss: Optional[str] = typer.Option(
+        None, help="A pair loss, e.g. contrastive or bce (default: as trained; for a triplet-trained model, from the score kind)."
+    ),
     optimizer: str = typer.Option("adam", help="Optimizer used for training: adam, adamw or sgd (momentum 0.9)."),
     lr: float = typer.Option(1e-3, help="Learning rate used for training."),
     pairs: int = typer.Option(256, min=8, help="Pairs read from the data."),

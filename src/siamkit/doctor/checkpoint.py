@@ -8,11 +8,15 @@ import torch
 
 from siamkit.checkpoint import Checkpoint
 from siamkit.config import TrainConfig
+from siamkit.data.labeled import LabeledData
 from siamkit.doctor.diagnose import diagnose
 from siamkit.doctor.findings import Diagnosis
-from siamkit.errors import DataError
+from siamkit.errors import ConfigError, DataError
 
 LOSS_OF_SCORE = {"distance": "contrastive", "similarity": "bce"}
+TRIPLET_LOSSES = ("triplet",)  # losses on embeddings and class labels, not on pairs
+MARGIN_PAIRS = 256
+MIN_MARGIN = 1e-3
 
 
 def optimizer_factory(name: str, lr: float):
@@ -35,8 +39,11 @@ def diagnose_checkpoint(
     """Diagnose ``checkpoint`` on ``dataset`` (a bundled name or an image folder).
 
     On the dataset it was trained on, the stored split is rebuilt: pairs come from the training
-    items and the validation + test items are checked for leaks. ``loss`` (``contrastive`` or ``bce``)
-    defaults to the one it was trained with, else to the one its score kind needs. ``options`` go
+    items and the validation + test items are checked for leaks. ``loss`` (a pair loss such as
+    ``contrastive`` or ``bce``) defaults to the one it was trained with (with its margin); a model trained
+    with the triplet loss, whose loss needs class labels rather than pairs, is probed with the pair loss
+    its score kind needs (contrastive for distances, its margin the model's median training-pair
+    distance). ``options`` go
     to :func:`~siamkit.doctor.diagnose` (``num_pairs``, ``steps``, ``seed``, ``checks``).
     """
     from siamkit.data import load_dataset
@@ -48,13 +55,43 @@ def diagnose_checkpoint(
     if expected is not None and tuple(data.input_shape) != expected:
         raise DataError(f"{dataset} items have shape {list(data.input_shape)} but the model expects {list(expected)}")
     experiment = meta.get("experiment", {})
-    loss_name = loss or experiment.get("loss") or LOSS_OF_SCORE[checkpoint.score_kind]
-    loss_module = build_loss(ExperimentConfig(loss=loss_name, margin=experiment.get("margin", 1.0)))
+    if loss in TRIPLET_LOSSES:
+        raise ConfigError(
+            f"the doctor's probes train on pairs, so --loss {loss} cannot drive them; "
+            f"use --loss {LOSS_OF_SCORE[checkpoint.score_kind]} (or leave --loss out)"
+        )
     train, test = data, None
     split = meta.get("split")
     if split and dataset == meta.get("dataset"):
         splits = split_data(data, split.get("held_out"), tuple(split["fractions"]), split.get("seed", 0))
         train, test = splits.train, torch.cat([splits.val.x, splits.test.x])
+    trained = experiment.get("loss")
+    if loss is None and trained not in TRIPLET_LOSSES:
+        loss = trained
+    if loss is not None:
+        margin = experiment.get("margin") if loss == trained else None
+        loss_module = build_loss(ExperimentConfig(loss=loss, margin=margin))
+    else:
+        loss_module = score_kind_loss(checkpoint, train, options.get("seed", 0))
     return diagnose(
         checkpoint.model, train, loss=loss_module, optimizer=optimizer_factory(optimizer, lr), test_data=test, **options
     )
+
+
+def score_kind_loss(checkpoint: Checkpoint, train: LabeledData, seed: int) -> torch.nn.Module:
+    """The pair loss a model's score kind needs, for a model trained without one (the triplet loss).
+
+    Distance models get a contrastive loss whose margin is their median distance over
+    ``MARGIN_PAIRS`` training pairs: a triplet-trained embedding has no contrastive margin, and a fixed
+    one far below its distances (pooled features lie ~8 apart) leaves every dissimilar pair unpushed,
+    so the probes would blame the model for the loss's scale.
+    """
+    from siamkit.data.pairs import PairDataset
+    from siamkit.evaluation import pair_scores
+    from siamkit.workflow import ExperimentConfig, build_loss
+
+    name = LOSS_OF_SCORE[checkpoint.score_kind]
+    if checkpoint.score_kind != "distance":
+        return build_loss(ExperimentConfig(loss=name))
+    scores, _ = pair_scores(checkpoint.model, PairDataset(train, MARGIN_PAIRS, seed=seed))
+    return build_loss(ExperimentConfig(loss=name, margin=max(float(scores.median()), MIN_MARGIN)))

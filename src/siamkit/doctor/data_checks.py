@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from siamkit.data.labeled import as_float
 from siamkit.doctor.context import DoctorContext, Skip
 from siamkit.doctor.findings import Finding
 
@@ -123,9 +124,9 @@ def identical_pairs(ctx: DoctorContext) -> list[Finding]:
 
 
 def degenerate_inputs(ctx: DoctorContext) -> list[Finding]:
-    items = ctx.sample.items
+    items = as_float(ctx.sample.items)
     if not items.dtype.is_floating_point:
-        raise Skip("inputs are not floating point")
+        raise Skip("inputs are integer ids (e.g. tokens), not images or feature vectors")
     findings = []
     flat = items.flatten(1)
     nonfinite = ~torch.isfinite(flat).all(dim=1)
