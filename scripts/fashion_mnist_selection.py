@@ -81,6 +81,15 @@ RECIPES = {
         loss="contrastive", epochs=3, train_pairs=40_000, encoder="small_cnn_pooled",
         embedding_dim=576, projection_dim=64,
     ),
+    # round 7: pooled ReLU features differ in length from image to image (brightness, area), and euclidean
+    # distance counts that; cosine distance does not
+    "pooled-576-projection-64-8-epochs-cosine": recipe(
+        encoder="small_cnn_pooled", embedding_dim=576, projection_dim=64, epochs=8, metric="cosine"
+    ),
+    "contrastive-pooled-576-projection-64-cosine": recipe(
+        loss="contrastive", epochs=3, train_pairs=40_000, encoder="small_cnn_pooled",
+        embedding_dim=576, projection_dim=64, metric="cosine",
+    ),
 }
 
 
