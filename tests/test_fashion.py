@@ -93,6 +93,9 @@ def test_uint8_dataset_trains_and_reports_end_to_end(tmp_path, monkeypatch):
     )
     assert 0.0 <= metrics["roc_auc"] <= 1.0 and metrics["unseen_classes"]["classes"][-1] == "Ankle boot"
     assert (tmp_path / "run" / "report" / "index.html").is_file()
+    # "T-shirt/top" names a file, not a sub-folder
+    samples = sorted(p.name for p in (tmp_path / "run" / "samples").iterdir())
+    assert samples == ["T-shirt-top_a.png", "T-shirt-top_b.png", "Trouser_a.png", "Trouser_b.png"]
 
 
 def test_recipe_selection_script_never_reads_the_unseen_classes(tmp_path, monkeypatch, capsys):

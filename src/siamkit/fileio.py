@@ -7,10 +7,26 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
+
+
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def file_stem(name: str) -> str:
+    """``name`` (e.g. a class name) made safe as one file name: path separators and characters that
+    Windows forbids become ``-``, so ``"T-shirt/top"`` gives ``"T-shirt-top"``, not a sub-folder.
+
+    Example:
+        >>> file_stem("T-shirt/top")
+        'T-shirt-top'
+    """
+    stem = UNSAFE_IN_FILE_NAMES.sub("-", name).strip(" .")
+    return stem or "-"
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from siamkit.data.sharding import rank_and_world_size
 from siamkit.encoders import build_encoder
 from siamkit.errors import ConfigError, DataError
 from siamkit.evaluation import calibrate_threshold, pair_scores, verification_report
-from siamkit.fileio import atomic_path, write_json
+from siamkit.fileio import atomic_path, file_stem, write_json
 from siamkit.heads import ClassifierHead, DistanceHead
 from siamkit.losses import loss_from_name
 from siamkit.models import SiameseNet, TripletNet
@@ -230,7 +230,7 @@ def _write_samples(test: LabeledData, folder: Path) -> list[Path]:
     for cls in test.classes()[:2]:
         idx = torch.nonzero(test.y == cls).flatten()[:2]
         for suffix, i in zip("ab", idx.tolist()):
-            path = folder / f"{test.class_names[cls]}_{suffix}.png"
+            path = folder / f"{file_stem(test.class_names[cls])}_{suffix}.png"
             save_image(as_float(test.x[i]), path)
             written.append(path)
     return written
