@@ -1,4 +1,5 @@
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +57,10 @@ def test_health_docs_and_page(client, ckpt):
     assert health["threshold"] == pytest.approx(checkpoint.threshold) and health["score_kind"] == "distance"
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    # the docs page's script and style come from the service itself, not a CDN
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', docs.text)
+    assert len(assets) == 2 and all(a.startswith("/") for a in assets), assets
+    assert all(client.get(a).status_code == 200 for a in assets)
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/verify", "/embed", "/enroll", "/search", "/items/{item_id}", "/health"} <= set(paths)
     page = client.get("/")

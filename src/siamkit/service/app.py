@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from siamkit.checkpoint import Checkpoint, load_checkpoint
@@ -99,7 +100,9 @@ def create_app(
     if not isinstance(checkpoint, Checkpoint):
         checkpoint = load_checkpoint(checkpoint)
     engine = Engine(checkpoint, gallery_dir, metric=metric, index=index)
-    app = FastAPI(
+    # FastAPIOffline serves the /docs and /redoc pages' scripts itself: FastAPI's load them from a CDN,
+    # which leaves the pages blank on a machine without internet
+    app = FastAPIOffline(
         title="siamkit service",
         description="Verify image pairs (pair label 1 = same) and search a gallery with a Siamese network.",
         version="1",
