@@ -20,7 +20,7 @@ import torch
 
 from siamkit.config import TrainConfig
 from siamkit.data import fashion_mnist
-from siamkit.selection import SelectionRow, run_selection, selection_data
+from siamkit.selection import SelectionRow, lead_over_runner_up, run_selection, selection_data
 from siamkit.workflow import DEFAULT_HELD_OUT, ExperimentConfig
 
 FOLDS = {
@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> list[SelectionRow]:
 
     rows = run_selection(data, recipes, FOLDS, args.out, seeds, on_row=show)
     print(f"best: {rows[0].recipe}")
+    if len(rows) > 1:
+        lead, noise = lead_over_runner_up(rows)
+        verdict = "more than" if lead > noise else "inside"
+        print(f"its lead over {rows[1].recipe} ({lead:.3f}) is {verdict} the seed spread ({noise:.3f})")
     return rows
 
 
