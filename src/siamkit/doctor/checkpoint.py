@@ -42,24 +42,23 @@ def diagnose_checkpoint(
     items and the validation + test items are checked for leaks. ``loss`` (a pair loss such as
     ``contrastive`` or ``bce``) defaults to the one it was trained with (with its margin); a model trained
     with the triplet loss, whose loss needs class labels rather than pairs, is probed with the pair loss
-    its score kind needs (contrastive for distances, its margin the model's median training-pair
-    distance). ``options`` go
-    to :func:`~siamkit.doctor.diagnose` (``num_pairs``, ``steps``, ``seed``, ``checks``).
+    its score kind needs (see :func:`score_kind_loss`). ``options`` go to
+    :func:`~siamkit.doctor.diagnose` (``num_pairs``, ``steps``, ``seed``, ``checks``).
     """
     from siamkit.data import load_dataset
     from siamkit.workflow import ExperimentConfig, build_loss, split_data
 
+    if loss in TRIPLET_LOSSES:
+        raise ConfigError(
+            f"the doctor's probes train on pairs, so --loss {loss} cannot drive them; "
+            f"use --loss {LOSS_OF_SCORE[checkpoint.score_kind]} (or leave --loss out)"
+        )
     meta = checkpoint.meta
     data = load_dataset(dataset)
     expected = checkpoint.input_shape
     if expected is not None and tuple(data.input_shape) != expected:
         raise DataError(f"{dataset} items have shape {list(data.input_shape)} but the model expects {list(expected)}")
     experiment = meta.get("experiment", {})
-    if loss in TRIPLET_LOSSES:
-        raise ConfigError(
-            f"the doctor's probes train on pairs, so --loss {loss} cannot drive them; "
-            f"use --loss {LOSS_OF_SCORE[checkpoint.score_kind]} (or leave --loss out)"
-        )
     train, test = data, None
     split = meta.get("split")
     if split and dataset == meta.get("dataset"):
@@ -68,11 +67,11 @@ def diagnose_checkpoint(
     trained = experiment.get("loss")
     if loss is None and trained not in TRIPLET_LOSSES:
         loss = trained
-    if loss is not None:
-        margin = experiment.get("margin") if loss == trained else None
-        loss_module = build_loss(ExperimentConfig(loss=loss, margin=margin))
-    else:
+    if loss is None:
         loss_module = score_kind_loss(checkpoint, train, options.get("seed", 0))
+    else:
+        margin = experiment.get("margin") if loss == trained else None  # a margin belongs to its own loss
+        loss_module = build_loss(ExperimentConfig(loss=loss, margin=margin))
     return diagnose(
         checkpoint.model, train, loss=loss_module, optimizer=optimizer_factory(optimizer, lr), test_data=test, **options
     )
