@@ -41,6 +41,13 @@ def recipe(**changes) -> ExperimentConfig:
     return dataclasses.replace(BASE, train=train, **{k: v for k, v in changes.items() if k not in train_fields})
 
 
+def pooled(embedding_dim: int = 576, projection_dim: int = 64) -> dict:
+    """Settings of the pooled-SmallCNN recipes: pooled features of size D under a training-only projection."""
+    return {"encoder": "small_cnn_pooled", "embedding_dim": embedding_dim, "projection_dim": projection_dim}
+
+
+CONTRASTIVE = {"loss": "contrastive", "epochs": 3, "train_pairs": 40_000}  # as in the README's first table
+
 RECIPES = {
     "base": recipe(),
     "shift-flip": recipe(augment=("shift", "flip")),
@@ -61,35 +68,21 @@ RECIPES = {
     # round 5: SmallCNN's pooled convolution features as the embedding, the loss on a linear projection of
     # them (siamkit.projection); on the base recipe's own fold models, those features (pooled 3 × 3) scored
     # 0.80 proxy-unseen AUC against 0.72 for the trained embedding
-    "pooled-256-projection-64": recipe(encoder="small_cnn_pooled", embedding_dim=256, projection_dim=64),
-    "pooled-576-projection-64": recipe(encoder="small_cnn_pooled", embedding_dim=576, projection_dim=64),
-    "pooled-1024-projection-64": recipe(encoder="small_cnn_pooled", embedding_dim=1024, projection_dim=64),
-    "pooled-576-projection-64-flip": recipe(
-        encoder="small_cnn_pooled", embedding_dim=576, projection_dim=64, augment=("flip",)
-    ),
+    "pooled-256-projection-64": recipe(**pooled(256)),
+    "pooled-576-projection-64": recipe(**pooled()),
+    "pooled-1024-projection-64": recipe(**pooled(1024)),
+    "pooled-576-projection-64-flip": recipe(**pooled(), augment=("flip",)),
     # round 6: around the round-5 best (pooled 576, projection 64), and contrastive training with and without it
-    "pooled-576-projection-32": recipe(encoder="small_cnn_pooled", embedding_dim=576, projection_dim=32),
-    "pooled-576-projection-128": recipe(encoder="small_cnn_pooled", embedding_dim=576, projection_dim=128),
-    "pooled-576-projection-64-margin-0.5": recipe(
-        encoder="small_cnn_pooled", embedding_dim=576, projection_dim=64, margin=0.5
-    ),
-    "pooled-576-projection-64-8-epochs": recipe(
-        encoder="small_cnn_pooled", embedding_dim=576, projection_dim=64, epochs=8
-    ),
-    "contrastive": recipe(loss="contrastive", epochs=3, train_pairs=40_000),
-    "contrastive-pooled-576-projection-64": recipe(
-        loss="contrastive", epochs=3, train_pairs=40_000, encoder="small_cnn_pooled",
-        embedding_dim=576, projection_dim=64,
-    ),
+    "pooled-576-projection-32": recipe(**pooled(projection_dim=32)),
+    "pooled-576-projection-128": recipe(**pooled(projection_dim=128)),
+    "pooled-576-projection-64-margin-0.5": recipe(**pooled(), margin=0.5),
+    "pooled-576-projection-64-8-epochs": recipe(**pooled(), epochs=8),
+    "contrastive": recipe(**CONTRASTIVE),
+    "contrastive-pooled-576-projection-64": recipe(**CONTRASTIVE, **pooled()),
     # round 7: pooled ReLU features differ in length from image to image (brightness, area), and euclidean
     # distance counts that; cosine distance does not
-    "pooled-576-projection-64-8-epochs-cosine": recipe(
-        encoder="small_cnn_pooled", embedding_dim=576, projection_dim=64, epochs=8, metric="cosine"
-    ),
-    "contrastive-pooled-576-projection-64-cosine": recipe(
-        loss="contrastive", epochs=3, train_pairs=40_000, encoder="small_cnn_pooled",
-        embedding_dim=576, projection_dim=64, metric="cosine",
-    ),
+    "pooled-576-projection-64-8-epochs-cosine": recipe(**pooled(), epochs=8, metric="cosine"),
+    "contrastive-pooled-576-projection-64-cosine": recipe(**CONTRASTIVE, **pooled(), metric="cosine"),
 }
 
 
