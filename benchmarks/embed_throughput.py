@@ -4,7 +4,7 @@
 
 For each registered image encoder at its usual input (lenet 1×28×28, mlp 1×28×28, small_cnn 1×40×50
 with a stand-in until it is registered): eval mode, ``torch.inference_mode``, channels_last weights;
-fp32 and ``torch.autocast("cpu", torch.bfloat16)``; and the ONNX export (``siamkit.export.export_onnx``,
+fp32 and ``torch.autocast("cpu", torch.bfloat16)``; and the ONNX export (``siamkit.deploy.export.export_onnx``,
 parity checked) under onnxruntime with the same thread count. Variants run interleaved; images/s is
 the median over rounds of the best of ``--repeats`` batches.
 """
@@ -16,11 +16,11 @@ import tempfile
 from pathlib import Path
 
 import torch
-
 from perf_common import best_seconds, machine, median, onnx_cpu_session
-from siamkit.encoders import build_encoder
-from siamkit.export import export_onnx
 from train_throughput import EMBEDDING, encoder_for
+
+from siamkit.deploy.export import export_onnx
+from siamkit.nn.encoders import build_encoder
 
 INPUTS = {"lenet": (1, 28, 28), "mlp": (1, 28, 28), "small_cnn": (1, 40, 50)}
 

@@ -14,7 +14,7 @@ import time
 
 import torch
 
-from siamkit.retrieval import retrieval_metrics
+from siamkit.evaluation.retrieval import retrieval_metrics
 
 
 def peak_rss_mb() -> float:

@@ -16,7 +16,7 @@ import time
 import torch
 from pytorch_metric_learning import distances, miners
 
-from siamkit.mining import TripletMiner
+from siamkit.losses.mining import TripletMiner
 
 MARGIN = 0.2
 

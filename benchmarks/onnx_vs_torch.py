@@ -3,7 +3,7 @@
     PYTHONPATH=src python benchmarks/onnx_vs_torch.py [--threads 1] [--repeats 30]
 
 For each registered encoder (lenet, mlp, and small_cnn / resnet18 where registered) at a typical input
-size: export with `siamkit.export.export_onnx` (parity checked, max abs difference printed), then
+size: export with `siamkit.deploy.export.export_onnx` (parity checked, max abs difference printed), then
 time batch 1 and batch 64 forward passes in both runtimes with the same thread count; prints the
 median milliseconds per batch and the speed-up torch / onnxruntime.
 """
@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 
 import torch
-
 from perf_common import call_seconds, onnx_cpu_session
-from siamkit.encoders import ENCODERS, build_encoder
-from siamkit.export import export_onnx
+
+from siamkit.deploy.export import export_onnx
+from siamkit.nn.encoders import ENCODERS, build_encoder
 
 INPUT_SHAPES = {"lenet": (1, 28, 28), "mlp": (1, 28, 28), "small_cnn": (1, 40, 50), "resnet18": (3, 64, 64)}
 

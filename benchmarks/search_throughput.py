@@ -5,8 +5,8 @@
 All methods search the same random gallery (float32, L2 distance, top 10) with the same query batches
 of ``--batch``, interleaved over ``--rounds``; prints queries/s (median over rounds), whether each
 returns FAISS's top-k ids, and whether the fastest reaches the 100 queries/s target. FAISS's
-``IndexFlatL2`` is the index a ``siamkit.gallery.Gallery`` builds with ``index="flat"``. Plain torch:
-``‖q‖² − 2 q·xᵀ + ‖x‖²`` as one ``[B, N]`` matmul, then ``topk``; chunked: :func:`siamkit.search.exact_search`.
+``IndexFlatL2`` is the index a ``siamkit.deploy.gallery.Gallery`` builds with ``index="flat"``. Plain torch:
+``‖q‖² − 2 q·xᵀ + ‖x‖²`` as one ``[B, N]`` matmul, then ``topk``; chunked: :func:`siamkit.evaluation.search.exact_search`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import argparse
 import time
 
 import torch
-
 from perf_common import machine, median
-from siamkit.search import exact_search
+
+from siamkit.evaluation.search import exact_search
 
 
 def torch_search(gallery: torch.Tensor, squared_norms: torch.Tensor, queries: torch.Tensor, k: int) -> torch.Tensor:

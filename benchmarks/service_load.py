@@ -39,8 +39,9 @@ def digit_pngs(count: int) -> tuple[list[bytes], list[int]]:
 
 
 def train_checkpoint(folder: Path) -> Path:
-    from siamkit.config import TrainConfig
-    from siamkit.workflow import ExperimentConfig, run_training
+    from siamkit.experiments.config import ExperimentConfig
+    from siamkit.experiments.image import run_training
+    from siamkit.training.config import TrainConfig
 
     train = TrainConfig(epochs=1, batch_size=64, progress=False, seed=0)
     run_training(ExperimentConfig(embedding_dim=16, train_pairs=1024, eval_pairs=300, train=train), folder)
@@ -74,7 +75,7 @@ def main() -> int:
     args = parser.parse_args()
 
     sys.path.insert(0, str(SRC))  # this checkout's siamkit, installed or not
-    from siamkit.service.runner import serve_process
+    from siamkit.deploy.service.runner import serve_process
 
     work = Path(tempfile.mkdtemp(prefix="siamkit-load-"))
     checkpoint = args.checkpoint or train_checkpoint(work / "run")

@@ -29,7 +29,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.checkpoint:
-        from siamkit.checkpoint import load
+        from siamkit.deploy.checkpoint import load
 
         model = load(args.checkpoint)
     else:

@@ -7,7 +7,7 @@ For LeNet on 1×28×28 and SmallCNN on 1×40×50 inputs (random images, 10 class
 (a) reference — as common reference implementations train (pytorch/examples ``siamese_network``,
     tutorials): a map-style Dataset draws each pair in ``__getitem__`` with Python's ``random``, a
     DataLoader collates items one by one, the encoder runs once per branch, ``loss.item()`` every step;
-(b) siamkit — :func:`siamkit.training` as ``fit`` runs it (Lightning): pairs sampled vectorized into
+(b) siamkit — :func:`siamkit.training.trainer` as ``fit`` runs it (Lightning): pairs sampled vectorized into
     index tensors, batches sliced from the in-memory item tensor, one batched encoder pass,
     channels_last weights, no per-step host sync; in fp32 and with ``precision="bf16-mixed"``.
 
@@ -25,18 +25,18 @@ import time
 
 import torch
 import torch.nn.functional as F
+from perf_common import machine, matmul_gflops, median
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from perf_common import machine, matmul_gflops, median
-from siamkit.config import TrainConfig
 from siamkit.data import LabeledData, PairDataset, pair_loader
-from siamkit.encoders import build_encoder
-from siamkit.heads import DistanceHead
-from siamkit.losses import ContrastiveLoss
-from siamkit.models import SiameseNet
-from siamkit.training import PairModule, run_trainer
+from siamkit.losses.pair import ContrastiveLoss
+from siamkit.nn.encoders import build_encoder
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.models import SiameseNet
+from siamkit.training.config import TrainConfig
+from siamkit.training.trainer import PairModule, run_trainer
 
 INPUTS = {"lenet": (1, 28, 28), "small_cnn": (1, 40, 50)}
 EMBEDDING = {"lenet": 32, "small_cnn": 100}
@@ -100,7 +100,7 @@ def reference_pairs_per_second(encoder: nn.Module, data: LabeledData, batch: int
 
 
 class TimedPairModule(PairModule):
-    """:class:`~siamkit.training.PairModule` that times batches 1…n (batch 0 is the warm-up)."""
+    """:class:`~siamkit.training.trainer.PairModule` that times batches 1…n (batch 0 is the warm-up)."""
 
     def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
         if batch_idx == 0:
@@ -109,7 +109,7 @@ class TimedPairModule(PairModule):
 
 
 def siamkit_pairs_per_second(model: SiameseNet, data: LabeledData, batch: int, steps: int, precision: str) -> float:
-    """(b): what :func:`siamkit.training.fit` runs, timed in steady state."""
+    """(b): what :func:`siamkit.training.trainer.fit` runs, timed in steady state."""
     config = TrainConfig(epochs=1, batch_size=batch, progress=False, precision=precision, channels_last=True)
     module = TimedPairModule(model, ContrastiveLoss(MARGIN), config)
     pairs = PairDataset(data, (steps + 1) * batch, seed=0)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import torch
 
-from siamkit.config import TrainConfig
-from siamkit.crossmodal import CrossModalConfig, run_digits_words
-from siamkit.fileio import write_json
+from siamkit.core.fileio import write_json
+from siamkit.experiments.crossmodal import CrossModalConfig, run_digits_words
+from siamkit.training.config import TrainConfig
 
 
 def main(argv: list[str] | None = None) -> dict:

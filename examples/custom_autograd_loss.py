@@ -1,6 +1,6 @@
 """A loss as a ``torch.autograd.Function`` with a hand-written backward, checked and then trained with.
 
-``siamkit.losses.ContrastiveFunction`` is Caffe's contrastive loss layer written the way Caffe wrote
+``siamkit.losses.pair.ContrastiveFunction`` is Caffe's contrastive loss layer written the way Caffe wrote
 it: a forward and an explicit backward (read its source for the derivative). Before training with a
 hand-written gradient, check it: ``torch.autograd.gradcheck`` compares it with finite differences in
 float64. Then train the same LeNet 2-D Siamese net twice from the same seed and batches — once with
@@ -16,11 +16,11 @@ import argparse
 from pathlib import Path
 
 import torch
-
 from mnist_contrastive_2d import UNSEEN_DIGITS, adjacent_pairs
+
 from siamkit import ContrastiveLoss, DistanceHead, LeNet, SiameseNet, class_disjoint_split, mnist
 from siamkit.data import pair_loader
-from siamkit.losses import ContrastiveFunction
+from siamkit.losses.pair import ContrastiveFunction
 
 LOSS = ContrastiveLoss(margin=1.0, squared=True, reduction="half_mean")
 

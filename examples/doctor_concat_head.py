@@ -18,7 +18,8 @@ import sys
 
 import torch
 
-from siamkit import ClassifierHead, PairBCEWithLogitsLoss, PairDataset, PseudoSiameseNet, ResNet18, colors
+from siamkit import ClassifierHead, PairBCEWithLogitsLoss, PairDataset, PseudoSiameseNet, ResNet18
+from siamkit.data import colors
 from siamkit.doctor import diagnose, print_expected
 
 EXPECTED = {"model.head_capacity"}

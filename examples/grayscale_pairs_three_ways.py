@@ -23,14 +23,22 @@ import argparse
 from pathlib import Path
 
 import torch
-
 from doctor_relu_sgd import build as broken_original
-from siamkit import ClassifierHead, OneVsRestPairs, PairDataset, SiameseNet, SingleBranchClassifier, SmallCNN
-from siamkit import TrainConfig, TwoChannelNet, shapes, stratified_split
-from siamkit.compare import train_and_test
-from siamkit.data import stack_pairs
+
+from siamkit import (
+    ClassifierHead,
+    PairDataset,
+    SiameseNet,
+    SingleBranchClassifier,
+    SmallCNN,
+    TrainConfig,
+    TwoChannelNet,
+    stratified_split,
+)
+from siamkit.core.fileio import write_json
+from siamkit.data import OneVsRestPairs, shapes, stack_pairs
 from siamkit.doctor import diagnose, print_diagnosis
-from siamkit.fileio import write_json
+from siamkit.experiments.compare import train_and_test
 
 
 def stacked_pairs(size: tuple[int, int], per_class: int, train_pairs: int, eval_pairs: int):

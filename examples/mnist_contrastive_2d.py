@@ -38,7 +38,7 @@ from siamkit import (
     pair_scores,
     stratified_split,
 )
-from siamkit.report import plot_embedding_2d, plot_loss
+from siamkit.reporting.plots import plot_embedding_2d, plot_loss
 
 UNSEEN_DIGITS = (7, 8, 9)
 

@@ -21,12 +21,13 @@ import argparse
 from pathlib import Path
 
 import torch
-
 from doctor_concat_head import build as concat_head_setup
-from siamkit import ClassifierHead, PairDataset, PseudoSiameseNet, ResNet18, TrainConfig, colors, stratified_split
-from siamkit.compare import train_and_test
+
+from siamkit import ClassifierHead, PairDataset, PseudoSiameseNet, ResNet18, TrainConfig, stratified_split
+from siamkit.core.fileio import write_json
+from siamkit.data import colors
 from siamkit.doctor import diagnose, print_diagnosis
-from siamkit.fileio import write_json
+from siamkit.experiments.compare import train_and_test
 
 HEADS = ("concat", "prod", "abs")
 

@@ -18,9 +18,19 @@ from pathlib import Path
 
 import torch
 
-from siamkit import LeNet, OnlineTripletLoss, TrainConfig, TripletNet, class_disjoint_split, embed_items
-from siamkit import fit_triplets, mnist, retrieval_metrics, stratified_split
-from siamkit.fileio import write_json
+from siamkit import (
+    LeNet,
+    OnlineTripletLoss,
+    TrainConfig,
+    TripletNet,
+    class_disjoint_split,
+    embed_items,
+    fit_triplets,
+    mnist,
+    retrieval_metrics,
+    stratified_split,
+)
+from siamkit.core.fileio import write_json
 
 UNSEEN_DIGITS = (7, 8, 9)
 

@@ -21,11 +21,25 @@ import httpx
 import torch
 from PIL import Image
 
-from siamkit import ContrastiveLoss, DistanceHead, Gallery, LeNet, PairDataset, SiameseNet, TrainConfig
-from siamkit import calibrate_threshold, embed_items, fit, mnist, pair_scores, save_checkpoint, stratified_split
-from siamkit.gallery import model_hash
-from siamkit.service import create_app
-from siamkit.service.runner import serve_in_thread
+from siamkit import (
+    ContrastiveLoss,
+    DistanceHead,
+    Gallery,
+    LeNet,
+    PairDataset,
+    SiameseNet,
+    TrainConfig,
+    calibrate_threshold,
+    embed_items,
+    fit,
+    mnist,
+    pair_scores,
+    save_checkpoint,
+    stratified_split,
+)
+from siamkit.deploy.gallery import model_hash
+from siamkit.deploy.service import create_app
+from siamkit.deploy.service.runner import serve_in_thread
 
 
 def png(image: torch.Tensor) -> bytes:

@@ -1,4 +1,4 @@
-"""Choose the Fashion-MNIST training recipe without the unseen-class test set (see siamkit.selection).
+"""Choose the Fashion-MNIST training recipe without the unseen-class test set (see siamkit.experiments.selection).
 
 Sneaker, Bag and Ankle boot and all 10,000 official test images are set aside. Inside the 42,000
 official training images of the seven seen classes, each fold plays the protocol again: three seen
@@ -18,10 +18,11 @@ from pathlib import Path
 
 import torch
 
-from siamkit.config import TrainConfig
 from siamkit.data import fashion_mnist
-from siamkit.selection import SelectionRow, lead_over_runner_up, run_selection, selection_data
-from siamkit.workflow import DEFAULT_HELD_OUT, ExperimentConfig
+from siamkit.experiments.config import ExperimentConfig
+from siamkit.experiments.selection import SelectionRow, lead_over_runner_up, run_selection, selection_data
+from siamkit.experiments.splits import DEFAULT_HELD_OUT
+from siamkit.training.config import TrainConfig
 
 FOLDS = {
     "A": ("Pullover", "Coat", "Sandal"),
@@ -66,7 +67,7 @@ RECIPES = {
     # round 4: a deeper encoder with batch norm (3.7× the time per step of SmallCNN)
     "resnet18": recipe(encoder="resnet18"),
     # round 5: SmallCNN's pooled convolution features as the embedding, the loss on a linear projection of
-    # them (siamkit.projection); on the base recipe's own fold models, those features (pooled 3 × 3) scored
+    # them (siamkit.nn.projection); on the base recipe's own fold models, those features (pooled 3 × 3) scored
     # 0.80 proxy-unseen AUC against 0.72 for the trained embedding
     "pooled-256-projection-64": recipe(**pooled(256)),
     "pooled-576-projection-64": recipe(**pooled()),

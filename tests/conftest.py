@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from siamkit.config import TrainConfig
-from siamkit.workflow import ExperimentConfig, run_training
+from siamkit.experiments.config import ExperimentConfig
+from siamkit.experiments.image import run_training
+from siamkit.training.config import TrainConfig
 
-torch.set_num_threads(min(2, torch.get_num_threads()))
+# One intra-op thread per test: on a loaded 2-core machine more threads contend and the suite crawls.
+torch.set_num_threads(1)
 
 
 def tiny_experiment(**overrides) -> ExperimentConfig:

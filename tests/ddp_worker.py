@@ -15,14 +15,14 @@ from pathlib import Path
 
 import torch
 
-from siamkit.config import TrainConfig
 from siamkit.data import PairBatchSampler, PairDataset, digits
 from siamkit.data.sharding import rank_and_world_size
-from siamkit.encoders import LeNet
-from siamkit.heads import DistanceHead
-from siamkit.losses import ContrastiveLoss
-from siamkit.models import SiameseNet
-from siamkit.training import fit
+from siamkit.losses.pair import ContrastiveLoss
+from siamkit.nn.encoders import LeNet
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.models import SiameseNet
+from siamkit.training.config import TrainConfig
+from siamkit.training.trainer import fit
 
 NUM_PAIRS = 768
 EPOCHS = 2

@@ -9,12 +9,11 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from siamkit.checkpoint import save_checkpoint
 from siamkit.data import digits
-from siamkit.encoders import LeNet
-from siamkit.heads import ClassifierHead, DistanceHead
-from siamkit.models import SiameseNet
-
+from siamkit.deploy.checkpoint import save_checkpoint
+from siamkit.nn.encoders import LeNet
+from siamkit.nn.heads import ClassifierHead, DistanceHead
+from siamkit.nn.models import SiameseNet
 
 _digits = lru_cache(maxsize=1)(digits)
 

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.augment import BatchAugment, parse_augmentations
-from siamkit.errors import ConfigError, DataError
 
 
 def _generator(seed=0):

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from deploy_helpers import digit_label, digit_png, make_checkpoint
-from siamkit.service.app import create_app
-from siamkit.service.runner import serve_in_thread
+
+from siamkit.deploy.service.app import create_app
+from siamkit.deploy.service.runner import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("SIAMKIT_ARTIFACTS", ROOT / "build" / "test-artifacts"))

@@ -2,11 +2,11 @@ import pytest
 import torch
 
 import siamkit
-from siamkit.checkpoint import load_checkpoint, save_checkpoint
-from siamkit.encoders import MLP, LeNet
-from siamkit.errors import CheckpointError, ConfigError
-from siamkit.heads import ClassifierHead, DistanceHead
-from siamkit.models import SiameseNet
+from siamkit.core.errors import CheckpointError, ConfigError
+from siamkit.deploy.checkpoint import load_checkpoint, save_checkpoint
+from siamkit.nn.encoders import MLP, LeNet
+from siamkit.nn.heads import ClassifierHead, DistanceHead
+from siamkit.nn.models import SiameseNet
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,12 @@ from "different colour"; the product head followed by the same linear layer can.
 
 import torch
 
-from siamkit.compare import train_and_test
-from siamkit.config import TrainConfig
 from siamkit.data import PairDataset, colors, stratified_split
-from siamkit.encoders import ResNet18
-from siamkit.heads import ClassifierHead
-from siamkit.models import PseudoSiameseNet
+from siamkit.experiments.compare import train_and_test
+from siamkit.nn.encoders import ResNet18
+from siamkit.nn.heads import ClassifierHead
+from siamkit.nn.models import PseudoSiameseNet
+from siamkit.training.config import TrainConfig
 
 
 def held_out_result(feature: str) -> dict:

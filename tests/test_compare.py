@@ -5,10 +5,16 @@ import json
 import pytest
 
 from siamkit.cli import run
-from siamkit.compare import ARCHITECTURES, CompareConfig, ModelRecipe, build_compared_model, compare_models
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError
 from siamkit.data import shapes
-from siamkit.errors import ConfigError
+from siamkit.experiments.compare import (
+    ARCHITECTURES,
+    CompareConfig,
+    ModelRecipe,
+    build_compared_model,
+    compare_models,
+)
+from siamkit.training.config import TrainConfig
 
 TINY = TrainConfig(epochs=1, batch_size=32, seed=0, progress=False)
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 import pytest
 import torch
 
-from siamkit.checkpoint import load_checkpoint, save_checkpoint
-from siamkit.config import TrainConfig
-from siamkit.crossmodal import CrossModalConfig, build_crossmodal_model, cross_modal_retrieval, run_digits_words
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data import LabeledData, digits
 from siamkit.data.crossmodal import CrossModalPairs, number_phrases
-from siamkit.encoders.text import Tokenizer
-from siamkit.errors import ConfigError, DataError
-from siamkit.verification import text_inputs
+from siamkit.deploy.checkpoint import load_checkpoint, save_checkpoint
+from siamkit.deploy.verify import text_inputs
+from siamkit.experiments.crossmodal import (
+    CrossModalConfig,
+    build_crossmodal_model,
+    cross_modal_retrieval,
+    run_digits_words,
+)
+from siamkit.nn.encoders.text import Tokenizer
+from siamkit.training.config import TrainConfig
 
 
 def test_number_phrases_name_their_number_once():

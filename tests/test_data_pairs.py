@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from siamkit.core.errors import DataError, LabelError
 from siamkit.data import (
     LabeledData,
     PairBatchSampler,
@@ -10,7 +11,6 @@ from siamkit.data import (
     stack_pairs,
     unstack_pairs,
 )
-from siamkit.errors import DataError, LabelError
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@ import pytest
 import torch
 from PIL import Image
 
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data import (
     LabeledData,
     class_disjoint_split,
@@ -12,7 +13,6 @@ from siamkit.data import (
     save_image,
     stratified_split,
 )
-from siamkit.errors import ConfigError, DataError
 
 
 def test_digits_are_real_scaled_images():

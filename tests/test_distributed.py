@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from ddp_worker import EPOCHS, NUM_PAIRS, tiny_run
+
 from siamkit.data import PairDataset, PKBatchSampler, digits, pair_loader
 from siamkit.data import pairs as pairs_module
 from siamkit.data import triplets as triplets_module

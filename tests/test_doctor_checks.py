@@ -7,10 +7,18 @@ import torch
 from torch import nn
 
 import siamkit
-from siamkit import ClassifierHead, ContrastiveLoss, DistanceHead, LabeledData, PairBCEWithLogitsLoss, PairDataset, SiameseNet
+from siamkit import (
+    ClassifierHead,
+    ContrastiveLoss,
+    DistanceHead,
+    LabeledData,
+    PairBCEWithLogitsLoss,
+    PairDataset,
+    SiameseNet,
+)
+from siamkit.core.errors import ConfigError
 from siamkit.doctor import diagnose
-from siamkit.encoders import MLP
-from siamkit.errors import ConfigError
+from siamkit.nn.encoders import MLP
 
 
 @pytest.fixture(scope="module")

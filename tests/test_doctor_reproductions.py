@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import tiny_experiment
-from siamkit.checkpoint import load_checkpoint
+
 from siamkit.cli import run
 from siamkit.data import digits
+from siamkit.deploy.checkpoint import load_checkpoint
 from siamkit.doctor import diagnose
 from siamkit.doctor.checkpoint import score_kind_loss
-from siamkit.workflow import run_training
+from siamkit.experiments.image import run_training
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

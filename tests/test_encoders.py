@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch import nn
 
-from siamkit.encoders import ENCODERS, PooledSmallCNN, ResNet18, ResNet34, SmallCNN, build_encoder
-from siamkit.errors import ConfigError
-from siamkit.text_workflow import TEXT_ENCODERS
+from siamkit.core.errors import ConfigError
+from siamkit.experiments.text import TEXT_ENCODERS
+from siamkit.nn.encoders import ENCODERS, PooledSmallCNN, ResNet18, ResNet34, SmallCNN, build_encoder
 
 
 def n_params(module: nn.Module) -> int:

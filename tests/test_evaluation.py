@@ -7,21 +7,21 @@ import pytest
 import torch
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
-from siamkit.encoders import MLP
-from siamkit.errors import ConfigError
-from siamkit.evaluation import (
+from siamkit.core.errors import ConfigError
+from siamkit.evaluation.inference import embed_items
+from siamkit.evaluation.metrics import (
     calibrate_and_test,
     calibrate_threshold,
     confusion_at,
-    embed_items,
     equal_error_rate,
     far_threshold,
     roc_auc,
     tar_at_far,
     verification_report,
 )
-from siamkit.heads import DistanceHead
-from siamkit.models import SiameseNet
+from siamkit.nn.encoders import MLP
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.models import SiameseNet
 
 
 def _scores(n=400, shift=1.0, seed=0):

@@ -2,15 +2,15 @@ import numpy as np
 import onnx
 import pytest
 import torch
+from deploy_helpers import make_checkpoint
 from torch import nn
 
-from deploy_helpers import make_checkpoint
 from siamkit.cli import run
-from siamkit.encoders import build_encoder
-from siamkit.errors import DataError
-from siamkit.export import FixedSizeAdaptiveAvgPool2d, export_onnx, exportable, head_path, onnx_session
-from siamkit.heads import ClassifierHead, DistanceHead
-from siamkit.models import SiameseNet
+from siamkit.core.errors import DataError
+from siamkit.deploy.export import FixedSizeAdaptiveAvgPool2d, export_onnx, exportable, head_path, onnx_session
+from siamkit.nn.encoders import build_encoder
+from siamkit.nn.heads import ClassifierHead, DistanceHead
+from siamkit.nn.models import SiameseNet
 
 INPUT_SHAPE = (1, 8, 8)
 
@@ -70,7 +70,7 @@ def test_a_bare_encoder_exports_without_head(tmp_path):
 
 
 def test_parity_failure_is_reported(tmp_path, monkeypatch):
-    import siamkit.export as export
+    import siamkit.deploy.export as export
 
     monkeypatch.setattr(export, "_max_diff", lambda *args: 0.5)
     with pytest.raises(DataError, match="differs from PyTorch by 0.5"):

@@ -6,9 +6,9 @@ import struct
 import pytest
 import torch
 
+from siamkit.core.errors import DataError
 from siamkit.data import PairDataset, fashion_mnist, read_idx
-from siamkit.errors import DataError
-from siamkit.workflow import split_data
+from siamkit.experiments.splits import split_data
 
 
 def _idx_bytes(array: torch.Tensor) -> bytes:
@@ -84,7 +84,7 @@ def test_uint8_dataset_trains_and_reports_end_to_end(tmp_path, monkeypatch):
     """Every stage (pairs, P×K triplet batches, embeddings, few-shot, report) takes uint8 images."""
     from conftest import tiny_experiment
 
-    from siamkit.workflow import run_training
+    from siamkit.experiments.image import run_training
 
     _fake_fashion(tmp_path, n_train=200, n_test=100)
     monkeypatch.setenv("SIAMKIT_FASHION_MNIST_DIR", str(tmp_path))

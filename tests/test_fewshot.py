@@ -6,12 +6,12 @@ import pytest
 import torch
 from torch import nn
 
+from siamkit.core.errors import DataError
 from siamkit.data import LabeledData
-from siamkit.encoders import MLP
-from siamkit.errors import DataError
-from siamkit.fewshot import few_shot_accuracy, run_episodes
-from siamkit.heads import DistanceHead
-from siamkit.models import SiameseNet
+from siamkit.evaluation.fewshot import few_shot_accuracy, run_episodes
+from siamkit.nn.encoders import MLP
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.models import SiameseNet
 
 
 class Identity(nn.Module):

@@ -1,10 +1,10 @@
-"""siamkit.fileio: atomic writes keep the old file on failure; class names become single file names."""
+"""siamkit.core.fileio: atomic writes keep the old file on failure; class names become single file names."""
 
 from __future__ import annotations
 
 import pytest
 
-from siamkit.fileio import atomic_path, file_stem, write_json
+from siamkit.core.fileio import atomic_path, file_stem, write_json
 
 
 def test_atomic_path_keeps_the_previous_file_when_writing_fails(tmp_path):

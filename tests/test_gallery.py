@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from siamkit.encoders import LeNet
-from siamkit.errors import ConfigError
-from siamkit.gallery import DuplicateItem, Gallery, GalleryError, ItemNotFound, model_hash
-from siamkit.heads import DistanceHead
-from siamkit.models import SiameseNet
+from siamkit.core.errors import ConfigError
+from siamkit.deploy.gallery import DuplicateItem, Gallery, GalleryError, ItemNotFound, model_hash
+from siamkit.nn.encoders import LeNet
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.models import SiameseNet
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -169,7 +169,7 @@ _CHILD = textwrap.dedent(
     """
     import sys, time
     import numpy as np
-    from siamkit.gallery import Gallery
+    from siamkit.deploy.gallery import Gallery
 
     directory = sys.argv[1]
     g = Gallery.open(directory)
@@ -212,6 +212,7 @@ def test_kill_during_save_leaves_the_old_gallery(tmp_path):
 
 def test_cli_enroll_and_search_offline(tmp_path, capsys):
     from deploy_helpers import digit_label, digit_png, make_checkpoint
+
     from siamkit.cli import run
 
     ckpt = make_checkpoint(tmp_path / "model.ckpt")

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from siamkit.errors import ConfigError
-from siamkit.heads import HEADS, PAIR_FEATURES, ClassifierHead, DistanceHead
+from siamkit.core.errors import ConfigError
+from siamkit.nn.heads import HEADS, PAIR_FEATURES, ClassifierHead, DistanceHead
 
 D = 6
 A, B = torch.randn(5, D, generator=torch.Generator().manual_seed(0)), torch.randn(5, D, generator=torch.Generator().manual_seed(1))

@@ -9,23 +9,21 @@ from pytorch_metric_learning import losses as pml_losses
 from pytorch_metric_learning import miners as pml_miners
 from pytorch_metric_learning import reducers as pml_reducers
 
-from siamkit.errors import ConfigError, LabelError
-from siamkit.heads import DistanceHead
-from siamkit.losses import (
-    LOSSES,
+from siamkit.core.errors import ConfigError, LabelError
+from siamkit.experiments.build import build_loss, build_model
+from siamkit.experiments.config import ExperimentConfig
+from siamkit.losses.names import LOSSES, check_loss_fits_model, loss_from_name
+from siamkit.losses.pair import (
     ContrastiveFunction,
     ContrastiveLoss,
     CosineEmbeddingPairLoss,
     HingeEmbeddingPairLoss,
-    OnlineTripletLoss,
     PairBCEWithLogitsLoss,
     PairCrossEntropyLoss,
     PairMSELoss,
-    TripletLoss,
-    check_loss_fits_model,
-    loss_from_name,
 )
-from siamkit.workflow import ExperimentConfig, build_loss, build_model
+from siamkit.losses.triplet import OnlineTripletLoss, TripletLoss
+from siamkit.nn.heads import DistanceHead
 
 TOL = dict(rtol=1e-6, atol=1e-6)
 

@@ -7,9 +7,9 @@ import torch
 from pytorch_metric_learning import distances as pml_distances
 from pytorch_metric_learning import miners as pml_miners
 
-from siamkit.errors import ConfigError, LabelError
-from siamkit.heads import DistanceHead
-from siamkit.mining import METRICS, TripletMiner, pairwise_distances, triplet_mask
+from siamkit.core.errors import ConfigError, LabelError
+from siamkit.losses.mining import METRICS, TripletMiner, pairwise_distances, triplet_mask
+from siamkit.nn.heads import DistanceHead
 
 PML_MINERS = {
     "batch_hard": lambda margin, distance: pml_miners.BatchHardMiner(distance=distance),

@@ -5,8 +5,8 @@ import sys
 import pytest
 import torch
 
+from siamkit.core.errors import DataError
 from siamkit.data import DATASETS, PairDataset, load_dataset, mnist
-from siamkit.errors import DataError
 
 
 def test_mnist_has_500_real_digits_per_class():

@@ -6,11 +6,11 @@ import torch
 from torch import nn
 
 import siamkit
-from siamkit.checkpoint import load_checkpoint, save_checkpoint
-from siamkit.encoders import MLP, LeNet, ResNet18, SmallCNN
-from siamkit.errors import ConfigError, DataError
-from siamkit.heads import ClassifierHead, DistanceHead
-from siamkit.models import PseudoSiameseNet, SiameseNet, SingleBranchClassifier, TwoChannelNet
+from siamkit.core.errors import ConfigError, DataError
+from siamkit.deploy.checkpoint import load_checkpoint, save_checkpoint
+from siamkit.nn.encoders import MLP, LeNet, ResNet18, SmallCNN
+from siamkit.nn.heads import ClassifierHead, DistanceHead
+from siamkit.nn.models import PseudoSiameseNet, SiameseNet, SingleBranchClassifier, TwoChannelNet
 
 X1 = torch.rand(4, 1, 40, 50, generator=torch.Generator().manual_seed(0))
 X2 = torch.rand(4, 1, 40, 50, generator=torch.Generator().manual_seed(1))

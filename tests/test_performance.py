@@ -8,14 +8,14 @@ import pytest
 import torch
 
 from siamkit.cli import run
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError
 from siamkit.data import PairDataset, digits
-from siamkit.encoders import LeNet
-from siamkit.errors import ConfigError
-from siamkit.heads import DistanceHead
-from siamkit.losses import ContrastiveLoss
-from siamkit.models import SiameseNet
-from siamkit.training import fit
+from siamkit.losses.pair import ContrastiveLoss
+from siamkit.nn.encoders import LeNet
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.models import SiameseNet
+from siamkit.training.config import TrainConfig
+from siamkit.training.trainer import fit
 
 
 def test_channels_last_bf16_training_runs_and_keeps_layout():

@@ -7,16 +7,19 @@ import torch
 
 import siamkit
 from siamkit.cli import run
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError
 from siamkit.data import PairDataset, digits
-from siamkit.encoders import MLP, LeNet
-from siamkit.errors import ConfigError
-from siamkit.heads import ClassifierHead, DistanceHead
-from siamkit.losses import ContrastiveLoss, OnlineTripletLoss, PairBCEWithLogitsLoss
-from siamkit.models import SiameseNet, TripletNet
-from siamkit.projection import ProjectionHead, project_pair
-from siamkit.training import fit, fit_triplets
-from siamkit.workflow import ExperimentConfig, build_projection, run_training
+from siamkit.experiments.build import build_projection
+from siamkit.experiments.config import ExperimentConfig
+from siamkit.experiments.image import run_training
+from siamkit.losses.pair import ContrastiveLoss, PairBCEWithLogitsLoss
+from siamkit.losses.triplet import OnlineTripletLoss
+from siamkit.nn.encoders import MLP, LeNet
+from siamkit.nn.heads import ClassifierHead, DistanceHead
+from siamkit.nn.models import SiameseNet, TripletNet
+from siamkit.nn.projection import ProjectionHead, project_pair
+from siamkit.training.config import TrainConfig
+from siamkit.training.trainer import fit, fit_triplets
 
 
 def test_projection_head_maps_embeddings_and_checks_sizes():

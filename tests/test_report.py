@@ -10,13 +10,13 @@ import pytest
 import torch
 from PIL import Image
 
-from siamkit.checkpoint import load_checkpoint, save_checkpoint
 from siamkit.cli import run
-from siamkit.config import TrainConfig
-from siamkit.encoders import LeNet
-from siamkit.heads import DistanceHead
-from siamkit.models import SiameseNet
-from siamkit.reporting import report_checkpoint
+from siamkit.deploy.checkpoint import load_checkpoint, save_checkpoint
+from siamkit.experiments.evaluate import report_checkpoint
+from siamkit.nn.encoders import LeNet
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.models import SiameseNet
+from siamkit.training.config import TrainConfig
 
 EXPECTED = {
     "roc.png", "roc_log.png", "hist_test.png", "hist_unseen.png", "embedding.png",
@@ -84,7 +84,8 @@ def test_cli_eval_with_report_and_oneshot(tiny_checkpoint, tmp_path, capsys):
 
 
 def test_training_writes_the_report(tmp_path):
-    from siamkit.workflow import ExperimentConfig, run_training
+    from siamkit.experiments.config import ExperimentConfig
+    from siamkit.experiments.image import run_training
 
     config = ExperimentConfig(
         encoder="mlp", embedding_dim=8, train_pairs=256, eval_pairs=200,

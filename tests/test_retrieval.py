@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from siamkit.errors import ConfigError, DataError
-from siamkit.retrieval import nearest_neighbours, retrieval_metrics
+from siamkit.core.errors import ConfigError, DataError
+from siamkit.evaluation.retrieval import nearest_neighbours, retrieval_metrics
 
 pml_calc = pytest.importorskip("pytorch_metric_learning.utils.accuracy_calculator")
 
@@ -29,8 +29,8 @@ class RecallCalculator(pml_calc.AccuracyCalculator):
 
 
 def _pml(query, query_labels, reference=None, reference_labels=None):
-    from pytorch_metric_learning.utils.inference import CustomKNN
     from pytorch_metric_learning.distances import LpDistance
+    from pytorch_metric_learning.utils.inference import CustomKNN
 
     calc = RecallCalculator(
         include=("precision_at_1", "mean_average_precision_at_r", "r_precision", "recall_at_5", "recall_at_10"),

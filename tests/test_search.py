@@ -6,8 +6,8 @@ import faiss
 import pytest
 import torch
 
-from siamkit.errors import ConfigError, DataError
-from siamkit.search import exact_search
+from siamkit.core.errors import ConfigError, DataError
+from siamkit.evaluation.search import exact_search
 
 
 def _data(n: int = 1000, b: int = 7, d: int = 16):

@@ -3,11 +3,11 @@ import json
 import pytest
 import torch
 
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data import LabeledData, digits
-from siamkit.errors import ConfigError, DataError
-from siamkit.selection import SelectionRow, lead_over_runner_up, run_selection, selection_data
-from siamkit.workflow import ExperimentConfig
+from siamkit.experiments.config import ExperimentConfig
+from siamkit.experiments.selection import SelectionRow, lead_over_runner_up, run_selection, selection_data
+from siamkit.training.config import TrainConfig
 
 
 def _with_official_split():

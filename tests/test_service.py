@@ -8,14 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 import torch
+from deploy_helpers import digit_images, digit_label, digit_png, make_checkpoint
 from fastapi.testclient import TestClient
 
-from deploy_helpers import digit_images, digit_label, digit_png, make_checkpoint
-from siamkit.checkpoint import load_checkpoint
-from siamkit.service.app import create_app
-from siamkit.service.engine import ReadWriteLock
-from siamkit.service.runner import serve_process
-from siamkit.verification import verify_files
+from siamkit.deploy.checkpoint import load_checkpoint
+from siamkit.deploy.service.app import create_app
+from siamkit.deploy.service.engine import ReadWriteLock
+from siamkit.deploy.service.runner import serve_process
+from siamkit.deploy.verify import verify_files
 
 PNG = "image/png"
 
@@ -242,7 +242,7 @@ def test_real_server_over_http(ckpt, tmp_path):
 
 
 def test_serve_process_reports_a_server_that_dies_during_start_up(tmp_path):
-    from siamkit.service.runner import ServiceStartError
+    from siamkit.deploy.service.runner import ServiceStartError
 
     with pytest.raises(ServiceStartError, match="exited during start-up(.|\n)*model.ckpt"):
         with serve_process(tmp_path / "model.ckpt", tmp_path / "g"):

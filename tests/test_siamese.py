@@ -4,11 +4,12 @@ import pytest
 import torch
 from torch import nn
 
-from siamkit.encoders import MLP, LeNet, build_encoder
-from siamkit.errors import ConfigError, LabelError
-from siamkit.heads import ClassifierHead, DistanceHead
-from siamkit.losses import ContrastiveLoss, PairBCEWithLogitsLoss, check_loss_fits_model
-from siamkit.models import SiameseNet
+from siamkit.core.errors import ConfigError, LabelError
+from siamkit.losses.names import check_loss_fits_model
+from siamkit.losses.pair import ContrastiveLoss, PairBCEWithLogitsLoss
+from siamkit.nn.encoders import MLP, LeNet, build_encoder
+from siamkit.nn.heads import ClassifierHead, DistanceHead
+from siamkit.nn.models import SiameseNet
 
 
 @pytest.mark.parametrize("head", [DistanceHead(), DistanceHead("cosine"), ClassifierHead(16, ("abs", "prod"))])

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data import DATASETS, OneVsRestPairs, colors, load_dataset, shapes
-from siamkit.errors import ConfigError, DataError
 
 
 def test_colors_images_are_entirely_black_or_white():

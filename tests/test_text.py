@@ -5,14 +5,20 @@ from __future__ import annotations
 import pytest
 import torch
 
-from siamkit.checkpoint import load_checkpoint, save_checkpoint
-from siamkit.encoders import build_encoder
-from siamkit.encoders import ENCODERS
-from siamkit.encoders.text import GRUTextEncoder, LSTMTextEncoder, PooledTextEncoder, TextEncoder, Tokenizer, text_tokenizer
-from siamkit.errors import ConfigError, DataError
-from siamkit.heads import DistanceHead
-from siamkit.models import SiameseNet
-from siamkit.text_workflow import TEXT_ENCODERS
+from siamkit.core.errors import ConfigError, DataError
+from siamkit.deploy.checkpoint import load_checkpoint, save_checkpoint
+from siamkit.experiments.text import TEXT_ENCODERS
+from siamkit.nn.encoders import ENCODERS, build_encoder
+from siamkit.nn.encoders.text import (
+    GRUTextEncoder,
+    LSTMTextEncoder,
+    PooledTextEncoder,
+    TextEncoder,
+    Tokenizer,
+    text_tokenizer,
+)
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.models import SiameseNet
 
 TEXTS = ["How do I feed a cat?", "What should a cat eat?", "a dog barks", "a cat purrs"]
 

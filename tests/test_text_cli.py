@@ -7,13 +7,14 @@ import random
 
 import pytest
 
-from siamkit.checkpoint import load_checkpoint
 from siamkit.cli import run
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError
 from siamkit.data import text as text_data
-from siamkit.encoders.text import text_tokenizer
-from siamkit.errors import ConfigError
-from siamkit.workflow import ExperimentConfig, run_training
+from siamkit.deploy.checkpoint import load_checkpoint
+from siamkit.experiments.config import ExperimentConfig
+from siamkit.experiments.image import run_training
+from siamkit.nn.encoders.text import text_tokenizer
+from siamkit.training.config import TrainConfig
 
 ANIMALS = ["cat", "dog", "horse", "cow", "parrot", "goldfish", "lion", "tiger", "sheep", "goat"]
 
@@ -98,7 +99,7 @@ def test_image_commands_name_the_text_model_and_what_to_use(text_run, command, t
 
 
 def test_image_commands_send_a_tracker_to_siamkit_track(tmp_path, capsys):
-    from siamkit.checkpoint import save_checkpoint
+    from siamkit.deploy.checkpoint import save_checkpoint
     from siamkit.tracking import SiamFC
 
     save_checkpoint(tmp_path / "tracker.ckpt", SiamFC(), {"task": "tracking"})

@@ -7,11 +7,11 @@ import gzip
 import pytest
 import torch
 
+from siamkit.core.errors import DataError
 from siamkit.data import PairDataset
 from siamkit.data.text import read_text_classes, read_text_pairs, wordnet_gloss
-from siamkit.encoders.text import Tokenizer
-from siamkit.errors import DataError
-from siamkit.text_workflow import bow_cosine, split_text_pairs
+from siamkit.experiments.text import bow_cosine, split_text_pairs
+from siamkit.nn.encoders.text import Tokenizer
 
 QUORA = (
     b"id,qid1,qid2,question1,question2,is_duplicate\n"  # line 1

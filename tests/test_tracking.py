@@ -6,11 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from siamkit.checkpoint import load, save_checkpoint
 from siamkit.cli import run
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError, DataError, LabelError
 from siamkit.data.images import save_image
-from siamkit.errors import ConfigError, DataError, LabelError
+from siamkit.deploy.checkpoint import load, save_checkpoint
 from siamkit.tracking import (
     FCNet,
     FrameFolder,
@@ -36,6 +35,7 @@ from siamkit.tracking import (
 )
 from siamkit.tracking.crops import crop_resize
 from siamkit.tracking.training import TrackingPairs, fit_tracker
+from siamkit.training.config import TrainConfig
 
 SMALL_VIDEO = VideoConfig(height=96, width=128, length=8, target_size=(16, 24), scale_change=1.2, background_shapes=3)
 

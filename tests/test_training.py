@@ -1,14 +1,14 @@
 import pytest
 import torch
 
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError
 from siamkit.data import PairDataset, digits
-from siamkit.encoders import LeNet
-from siamkit.errors import ConfigError
-from siamkit.heads import ClassifierHead, DistanceHead
-from siamkit.losses import ContrastiveLoss, PairBCEWithLogitsLoss
-from siamkit.models import SiameseNet
-from siamkit.training import PairModule, fit
+from siamkit.losses.pair import ContrastiveLoss, PairBCEWithLogitsLoss
+from siamkit.nn.encoders import LeNet
+from siamkit.nn.heads import ClassifierHead, DistanceHead
+from siamkit.nn.models import SiameseNet
+from siamkit.training.config import TrainConfig
+from siamkit.training.trainer import PairModule, fit
 
 
 def _train(epochs=2, checkpoint_dir=None, resume=False, seed=0, head=None, loss=None, **config_kwargs):

@@ -6,16 +6,17 @@ import pytest
 import torch
 
 import siamkit
-from siamkit.checkpoint import load_checkpoint, save_checkpoint
 from siamkit.cli import run
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data import LabeledData, PKBatchSampler, TripletDataset, digits, pk_loader, sample_triplets
-from siamkit.encoders import MLP, LeNet
-from siamkit.errors import ConfigError, DataError
-from siamkit.losses import OnlineTripletLoss, TripletLoss
-from siamkit.models import TripletNet
-from siamkit.training import fit_triplets
-from siamkit.workflow import ExperimentConfig, run_training
+from siamkit.deploy.checkpoint import load_checkpoint, save_checkpoint
+from siamkit.experiments.config import ExperimentConfig
+from siamkit.experiments.image import run_training
+from siamkit.losses.triplet import OnlineTripletLoss, TripletLoss
+from siamkit.nn.encoders import MLP, LeNet
+from siamkit.nn.models import TripletNet
+from siamkit.training.config import TrainConfig
+from siamkit.training.trainer import fit_triplets
 
 
 def uneven_labels() -> torch.Tensor:

@@ -3,12 +3,12 @@ import json
 import pytest
 import torch
 
-from siamkit.checkpoint import load_checkpoint
+from siamkit.core.errors import DataError
 from siamkit.data import digits
-from siamkit.errors import DataError
-from siamkit.evaluation import accuracy_at, best_accuracy_threshold, equal_error_rate, roc_auc
-from siamkit.reporting import report_checkpoint
-from siamkit.workflow import split_data
+from siamkit.deploy.checkpoint import load_checkpoint
+from siamkit.evaluation.metrics import accuracy_at, best_accuracy_threshold, equal_error_rate, roc_auc
+from siamkit.experiments.evaluate import report_checkpoint
+from siamkit.experiments.splits import split_data
 
 
 def test_training_run_writes_every_artifact(trained_run):

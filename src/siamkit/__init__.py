@@ -2,116 +2,88 @@
 
 Pair label convention everywhere: **1 = same / similar, 0 = different**.
 
-Names are imported lazily, so ``import siamkit`` stays fast; ``siamkit.SiameseNet`` etc. load
-their module on first use.
+The core API (42 names) is here; every stage is a sub-package with the rest of its names:
+``siamkit.data``, ``siamkit.nn``, ``siamkit.losses``, ``siamkit.training``, ``siamkit.evaluation``,
+``siamkit.reporting``, ``siamkit.experiments``, ``siamkit.deploy``, ``siamkit.doctor``, ``siamkit.tracking``
+(and ``siamkit.core``, ``siamkit.cli``). Names are imported on first use, so ``import siamkit`` stays fast.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
+
+from siamkit.core.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
-    "load": "siamkit.checkpoint",
-    "load_checkpoint": "siamkit.checkpoint",
-    "save_checkpoint": "siamkit.checkpoint",
-    "Checkpoint": "siamkit.checkpoint",
-    "TrainConfig": "siamkit.config",
-    "LabeledData": "siamkit.data",
-    "PairDataset": "siamkit.data",
-    "TripletDataset": "siamkit.data",
-    "PKBatchSampler": "siamkit.data",
-    "digits": "siamkit.data",
-    "image_folder": "siamkit.data",
-    "load_dataset": "siamkit.data",
-    "class_disjoint_split": "siamkit.data",
-    "stratified_split": "siamkit.data",
-    "LeNet": "siamkit.encoders",
-    "MLP": "siamkit.encoders",
-    "build_encoder": "siamkit.encoders",
-    "SiamkitError": "siamkit.errors",
-    "DistanceHead": "siamkit.heads",
-    "ClassifierHead": "siamkit.heads",
-    "ContrastiveLoss": "siamkit.losses",
-    "PairBCEWithLogitsLoss": "siamkit.losses",
-    "PairCrossEntropyLoss": "siamkit.losses",
-    "CosineEmbeddingPairLoss": "siamkit.losses",
-    "HingeEmbeddingPairLoss": "siamkit.losses",
-    "PairMSELoss": "siamkit.losses",
-    "TripletLoss": "siamkit.losses",
-    "OnlineTripletLoss": "siamkit.losses",
-    "LOSSES": "siamkit.losses",
-    "TripletMiner": "siamkit.mining",
-    "SiameseNet": "siamkit.models",
-    "TripletNet": "siamkit.models",
-    "fit": "siamkit.training",
-    "fit_triplets": "siamkit.training",
-    "pair_scores": "siamkit.evaluation",
-    "roc_auc": "siamkit.evaluation",
-    "equal_error_rate": "siamkit.evaluation",
-    "calibrate_threshold": "siamkit.evaluation",
-    "verification_report": "siamkit.evaluation",
-    "calibrate_and_test": "siamkit.evaluation",
-    "tar_at_far": "siamkit.evaluation",
-    "confusion_at": "siamkit.evaluation",
-    "embed_items": "siamkit.evaluation",
-    "retrieval_metrics": "siamkit.retrieval",
-    "few_shot_accuracy": "siamkit.fewshot",
-    "report_checkpoint": "siamkit.reporting",
-    "verify_files": "siamkit.verification",
-    "ExperimentConfig": "siamkit.workflow",
-    "run_training": "siamkit.workflow",
-    "run_selection": "siamkit.selection",
-    "selection_data": "siamkit.selection",
-    "BatchAugment": "siamkit.data.augment",
-    "Gallery": "siamkit.gallery",
-    "export_onnx": "siamkit.export",
-    "diagnose": "siamkit.doctor",
-    "SmallCNN": "siamkit.encoders",
-    "PooledSmallCNN": "siamkit.encoders",
-    "ResNet18": "siamkit.encoders",
-    "ResNet34": "siamkit.encoders",
-    "PseudoSiameseNet": "siamkit.models",
-    "TwoChannelNet": "siamkit.models",
-    "SingleBranchClassifier": "siamkit.models",
-    "OneVsRestPairs": "siamkit.data",
-    "colors": "siamkit.data",
-    "shapes": "siamkit.data",
-    "CompareConfig": "siamkit.compare",
-    "compare_models": "siamkit.compare",
-    "exact_search": "siamkit.search",
-    "SiamFC": "siamkit.tracking",
-    "SiamFCTracker": "siamkit.tracking",
-    "track": "siamkit.tracking",
-    "Tokenizer": "siamkit.encoders",
-    "GRUTextEncoder": "siamkit.encoders",
-    "LSTMTextEncoder": "siamkit.encoders",
-    "PooledTextEncoder": "siamkit.encoders",
-    "TextPairs": "siamkit.data",
-    "TextClasses": "siamkit.data",
-    "read_text_pairs": "siamkit.data",
-    "read_text_classes": "siamkit.data",
-    "wordnet_gloss": "siamkit.data",
-    "verify_texts": "siamkit.verification",
-    "bow_cosine": "siamkit.text_workflow",
-    "CrossModalConfig": "siamkit.crossmodal",
-    "run_digits_words": "siamkit.crossmodal",
-    "cross_modal_retrieval": "siamkit.crossmodal",
-    "mnist": "siamkit.data",
-}
+SUBPACKAGES = ('cli', 'core', 'data', 'deploy', 'doctor', 'evaluation', 'experiments', 'losses', 'nn', 'reporting', 'tracking', 'training')
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+if TYPE_CHECKING:  # what IDEs and type checkers see; at run time the names load lazily
+    from siamkit import (
+        cli,
+        core,
+        data,
+        deploy,
+        doctor,
+        evaluation,
+        experiments,
+        losses,
+        nn,
+        reporting,
+        tracking,
+        training,
+    )
+    from siamkit.core.errors import SiamkitError
+    from siamkit.data import (
+        LabeledData,
+        PairDataset,
+        TripletDataset,
+        class_disjoint_split,
+        digits,
+        image_folder,
+        load_dataset,
+        mnist,
+        stratified_split,
+    )
+    from siamkit.deploy.checkpoint import load, load_checkpoint, save_checkpoint
+    from siamkit.deploy.export import export_onnx
+    from siamkit.deploy.gallery import Gallery
+    from siamkit.doctor import diagnose
+    from siamkit.evaluation.fewshot import few_shot_accuracy
+    from siamkit.evaluation.inference import embed_items, pair_scores
+    from siamkit.evaluation.metrics import calibrate_and_test, calibrate_threshold, verification_report
+    from siamkit.evaluation.retrieval import retrieval_metrics
+    from siamkit.experiments.config import ExperimentConfig
+    from siamkit.experiments.image import run_training
+    from siamkit.losses import ContrastiveLoss, OnlineTripletLoss, PairBCEWithLogitsLoss
+    from siamkit.nn.encoders import LeNet, ResNet18, SmallCNN, build_encoder
+    from siamkit.nn.heads import ClassifierHead, DistanceHead
+    from siamkit.nn.models import PseudoSiameseNet, SiameseNet, SingleBranchClassifier, TripletNet, TwoChannelNet
+    from siamkit.training.config import TrainConfig
+    from siamkit.training.trainer import fit, fit_triplets
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'siamkit' has no attribute '{name}'")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(('load', 'load_checkpoint', 'save_checkpoint'), 'siamkit.deploy.checkpoint'),
+        **dict.fromkeys(('TrainConfig',), 'siamkit.training.config'),
+        **dict.fromkeys(('fit', 'fit_triplets'), 'siamkit.training.trainer'),
+        **dict.fromkeys(('ExperimentConfig',), 'siamkit.experiments.config'),
+        **dict.fromkeys(('run_training',), 'siamkit.experiments.image'),
+        **dict.fromkeys(('LabeledData', 'PairDataset', 'TripletDataset', 'class_disjoint_split', 'digits', 'image_folder', 'load_dataset', 'mnist', 'stratified_split'), 'siamkit.data'),
+        **dict.fromkeys(('LeNet', 'ResNet18', 'SmallCNN', 'build_encoder'), 'siamkit.nn.encoders'),
+        **dict.fromkeys(('PseudoSiameseNet', 'SiameseNet', 'SingleBranchClassifier', 'TripletNet', 'TwoChannelNet'), 'siamkit.nn.models'),
+        **dict.fromkeys(('ClassifierHead', 'DistanceHead'), 'siamkit.nn.heads'),
+        **dict.fromkeys(('ContrastiveLoss', 'OnlineTripletLoss', 'PairBCEWithLogitsLoss'), 'siamkit.losses'),
+        **dict.fromkeys(('embed_items', 'pair_scores'), 'siamkit.evaluation.inference'),
+        **dict.fromkeys(('calibrate_and_test', 'calibrate_threshold', 'verification_report'), 'siamkit.evaluation.metrics'),
+        **dict.fromkeys(('retrieval_metrics',), 'siamkit.evaluation.retrieval'),
+        **dict.fromkeys(('few_shot_accuracy',), 'siamkit.evaluation.fewshot'),
+        **dict.fromkeys(('diagnose',), 'siamkit.doctor'),
+        **dict.fromkeys(('Gallery',), 'siamkit.deploy.gallery'),
+        **dict.fromkeys(('export_onnx',), 'siamkit.deploy.export'),
+        **dict.fromkeys(('SiamkitError',), 'siamkit.core.errors'),
+        **{name: f"siamkit.{name}" for name in SUBPACKAGES},
+    },
+)
+__all__ = [*__all__, "__version__"]

@@ -1,8 +1,8 @@
 """Data: labelled sources, pairs, splits and loaders (pair label 1 = same, 0 = different)."""
 
-from siamkit.data.images import load_image, save_image
 from siamkit.data.fashion import fashion_mnist
 from siamkit.data.idx import read_idx
+from siamkit.data.images import load_image, save_image
 from siamkit.data.labeled import LabeledData, as_float
 from siamkit.data.mnist_sample import mnist
 from siamkit.data.one_vs_rest import OneVsRestPairs
@@ -16,9 +16,9 @@ from siamkit.data.pairs import (
 )
 from siamkit.data.sources import DATASETS, digits, image_folder, load_dataset
 from siamkit.data.splits import class_disjoint_split, stratified_split
-from siamkit.data.triplets import PKBatchSampler, TripletDataset, pk_loader, sample_triplets
 from siamkit.data.synthetic import colors, shapes
 from siamkit.data.text import TextClasses, TextPairs, read_text_classes, read_text_pairs, wordnet_gloss
+from siamkit.data.triplets import PKBatchSampler, TripletDataset, pk_loader, sample_triplets
 
 __all__ = [
     "DATASETS",

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from siamkit.errors import ConfigError, DataError
+from siamkit.core.errors import ConfigError, DataError
 
 AUGMENTATIONS = ("shift", "flip")
 

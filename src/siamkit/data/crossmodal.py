@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import torch
 
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.labeled import LabeledData, as_float
 from siamkit.data.text import TextClasses
-from siamkit.errors import ConfigError, DataError
 
 NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -64,7 +64,7 @@ class CrossModalPairs:
     class, a different-class pair a uniform ``b`` item of another class. Indexing with a tensor of
     indices returns a whole batch ``(x1 [B, ...], x2 [B, ...], y [B])`` (``uint8`` items as floats),
     so :func:`~siamkit.data.pair_loader`, :func:`~siamkit.fit` and
-    :func:`~siamkit.evaluation.pair_scores` take it like a :class:`~siamkit.data.PairDataset`.
+    :func:`~siamkit.evaluation.inference.pair_scores` take it like a :class:`~siamkit.data.PairDataset`.
 
     Args:
         a, b: labelled items sharing class ids (every class of ``a`` must be in ``b``).

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
+from siamkit.core.errors import DataError
 from siamkit.data.idx import read_idx
 from siamkit.data.labeled import LabeledData
-from siamkit.errors import DataError
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_CLASSES = [

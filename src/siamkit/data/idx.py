@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from siamkit.errors import DataError
+from siamkit.core.errors import DataError
 
 _UBYTE = 0x08
 

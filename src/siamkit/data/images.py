@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from siamkit.errors import DataError
-from siamkit.fileio import atomic_path
+from siamkit.core.errors import DataError
+from siamkit.core.fileio import atomic_path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 _MODES = {1: "L", 3: "RGB"}

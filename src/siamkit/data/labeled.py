@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from siamkit.errors import DataError
+from siamkit.core.errors import DataError
 
 
 @dataclass

@@ -11,8 +11,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from siamkit.core.errors import DataError
 from siamkit.data.labeled import LabeledData
-from siamkit.errors import DataError
 
 MNIST_EXTRA = "pip install 'siamkit[mnist]'"
 

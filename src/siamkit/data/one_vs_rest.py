@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import torch
 
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset
-from siamkit.errors import ConfigError, DataError
 
 
 def target_class(data: LabeledData, target: int | str) -> int:

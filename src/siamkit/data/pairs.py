@@ -10,10 +10,10 @@ from typing import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from siamkit.conventions import check_pair_labels
+from siamkit.core.conventions import check_pair_labels
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.labeled import LabeledData, as_float
 from siamkit.data.sharding import rank_and_world_size, shard_batch_ids
-from siamkit.errors import ConfigError, DataError
 
 
 def sample_pairs(

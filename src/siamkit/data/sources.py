@@ -10,12 +10,12 @@ from typing import Callable
 
 import torch
 
+from siamkit.core.errors import DataError
 from siamkit.data.fashion import fashion_mnist
 from siamkit.data.images import IMAGE_SUFFIXES, load_image
 from siamkit.data.labeled import LabeledData
 from siamkit.data.mnist_sample import mnist
 from siamkit.data.synthetic import colors, shapes
-from siamkit.errors import DataError
 
 
 def digits() -> LabeledData:

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import torch
 
-from siamkit.errors import ConfigError, DataError
+from siamkit.core.errors import ConfigError, DataError
 
 
 def stratified_split(

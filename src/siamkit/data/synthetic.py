@@ -6,7 +6,7 @@
   score of ``x2`` and so cannot compute XNOR.
 - :func:`shapes`: small grayscale images of one shape (circle, square, triangle, cross) at a random
   position and size, with pixel noise; the classic ``1 × 40 × 50`` input of
-  :class:`~siamkit.encoders.SmallCNN`.
+  :class:`~siamkit.nn.encoders.SmallCNN`.
 
 Both return :class:`~siamkit.data.LabeledData` with images ``[N, C, H, W]`` in [0, 1].
 """
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import torch
 
+from siamkit.core.errors import ConfigError
 from siamkit.data.labeled import LabeledData
-from siamkit.errors import ConfigError
 
 SHAPES = ("circle", "square", "triangle", "cross")
 

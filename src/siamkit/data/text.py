@@ -1,7 +1,7 @@
 """Text sources: pair files (CSV/TSV, Quora question-pairs layout), labelled texts, and the bundled
 WordNet word↔gloss pairs.
 
-Texts stay strings until a :class:`~siamkit.encoders.text.Tokenizer` (fitted on training texts
+Texts stay strings until a :class:`~siamkit.nn.encoders.text.Tokenizer` (fitted on training texts
 only) turns them into token ids ``[N, L]`` (``int64``, 0 = padding); from then on they flow through
 :class:`~siamkit.data.PairDataset`, training and evaluation like images. Pair label 1 = same.
 """
@@ -17,9 +17,9 @@ from typing import Sequence
 
 import torch
 
+from siamkit.core.errors import DataError
 from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset
-from siamkit.errors import DataError
 
 QUORA_COLUMNS = ("question1", "question2")
 QUORA_LABEL = "is_duplicate"

@@ -1,9 +1,9 @@
 """Triplets and class-balanced batches from labelled items, built vectorized (no loop over items).
 
 - :func:`sample_triplets` / :class:`TripletDataset`: explicit ``(anchor, positive, negative)`` index
-  triplets for offline triplet training (:class:`~siamkit.losses.TripletLoss`).
+  triplets for offline triplet training (:class:`~siamkit.losses.triplet.TripletLoss`).
 - :class:`PKBatchSampler` / :func:`pk_loader`: batches of ``P`` classes × ``K`` items with their
-  class ids, for online mining (:class:`~siamkit.losses.OnlineTripletLoss`).
+  class ids, for online mining (:class:`~siamkit.losses.triplet.OnlineTripletLoss`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.labeled import LabeledData, as_float
 from siamkit.data.pairs import sample_pairs
 from siamkit.data.sharding import rank_and_world_size, shard_batch_ids
-from siamkit.errors import ConfigError, DataError
 
 
 def _class_layout(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

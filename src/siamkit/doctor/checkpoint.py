@@ -6,12 +6,12 @@ from typing import Any
 
 import torch
 
-from siamkit.checkpoint import Checkpoint
-from siamkit.config import TrainConfig
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.labeled import LabeledData
+from siamkit.deploy.checkpoint import Checkpoint
 from siamkit.doctor.diagnose import diagnose
 from siamkit.doctor.findings import Diagnosis
-from siamkit.errors import ConfigError, DataError
+from siamkit.training.config import TrainConfig
 
 LOSS_OF_SCORE = {"distance": "contrastive", "similarity": "bce"}
 TRIPLET_LOSSES = ("triplet",)  # losses on embeddings and class labels, not on pairs
@@ -46,7 +46,9 @@ def diagnose_checkpoint(
     :func:`~siamkit.doctor.diagnose` (``num_pairs``, ``steps``, ``seed``, ``checks``).
     """
     from siamkit.data import load_dataset
-    from siamkit.workflow import ExperimentConfig, build_loss, split_data
+    from siamkit.experiments.build import build_loss
+    from siamkit.experiments.config import ExperimentConfig
+    from siamkit.experiments.splits import split_data
 
     if loss in TRIPLET_LOSSES:
         raise ConfigError(
@@ -86,8 +88,9 @@ def score_kind_loss(checkpoint: Checkpoint, train: LabeledData, seed: int) -> to
     so the probes would blame the model for the loss's scale.
     """
     from siamkit.data.pairs import PairDataset
-    from siamkit.evaluation import pair_scores
-    from siamkit.workflow import ExperimentConfig, build_loss
+    from siamkit.evaluation.inference import pair_scores
+    from siamkit.experiments.build import build_loss
+    from siamkit.experiments.config import ExperimentConfig
 
     name = LOSS_OF_SCORE[checkpoint.score_kind]
     if checkpoint.score_kind != "distance":

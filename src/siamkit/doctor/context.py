@@ -15,9 +15,9 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import nn
 
-from siamkit.conventions import SCORE_KINDS, to_similarity
+from siamkit.core.conventions import SCORE_KINDS, to_similarity
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data import LabeledData, PairDataset
-from siamkit.errors import ConfigError, DataError
 
 
 class Skip(Exception):
@@ -141,7 +141,7 @@ REFERENCE_OPTIMIZER = OptimizerRecipe(torch.optim.Adam, {"lr": 1e-3})
 
 def default_loss(score_kind: str) -> nn.Module:
     """The loss siamkit trains a ``score_kind`` model with: contrastive (distance) or BCE (similarity)."""
-    from siamkit.losses import ContrastiveLoss, PairBCEWithLogitsLoss
+    from siamkit.losses.pair import ContrastiveLoss, PairBCEWithLogitsLoss
 
     return ContrastiveLoss() if score_kind == "distance" else PairBCEWithLogitsLoss()
 

@@ -8,10 +8,10 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
+from siamkit.core.errors import ConfigError, DataError, SiamkitError
 from siamkit.doctor import data_checks, dynamics, model_checks
 from siamkit.doctor.context import DoctorContext, OptimizerRecipe, Skip, as_pair_sample
 from siamkit.doctor.findings import SEVERITIES, Diagnosis, Finding
-from siamkit.errors import ConfigError, DataError, SiamkitError
 
 Check = Callable[[DoctorContext], list[Finding]]
 

@@ -103,7 +103,7 @@ def head_capacity(ctx: DoctorContext) -> list[Finding]:
 
 
 def _declared_siamese(model: nn.Module) -> bool:
-    from siamkit.models import SiameseNet
+    from siamkit.nn.models import SiameseNet
 
     name = type(model).__name__.lower()
     declared = getattr(model, "shares_weights", None)

@@ -29,9 +29,8 @@ def summary(diagnosis: Diagnosis) -> str:
 def print_diagnosis(diagnosis: Diagnosis, title: str = "siamkit doctor", show_checks: bool = False) -> None:
     """Print the findings as a table (severity, id, what is wrong, evidence, fix) and a summary."""
     from rich.console import Console
-    from rich.table import Table
-
     from rich.markup import escape
+    from rich.table import Table
 
     console = Console()
     if not console.is_terminal:

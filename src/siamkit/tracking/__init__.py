@@ -10,7 +10,14 @@ Modules: ``encoder`` (unpadded FCNet), ``xcorr`` (batched cross-correlation), ``
 from siamkit.tracking.encoder import TRACKING_ENCODERS, FCNet
 from siamkit.tracking.frames import FrameFolder, Sequence, load_sequence, read_boxes, write_boxes
 from siamkit.tracking.loss import SiamFCLoss, score_labels
-from siamkit.tracking.metrics import center_error, evaluate_boxes, iou, precision_at, success_auc, success_curve
+from siamkit.tracking.metrics import (
+    center_error,
+    evaluate_boxes,
+    iou,
+    precision_at,
+    success_auc,
+    success_curve,
+)
 from siamkit.tracking.model import SiamFC
 from siamkit.tracking.synthetic import SyntheticVideo, VideoConfig, synthetic_sequences
 from siamkit.tracking.tracker import NCCTracker, SiamFCTracker, StaticTracker, TrackerConfig, track

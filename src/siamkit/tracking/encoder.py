@@ -12,8 +12,8 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from siamkit.errors import ConfigError
-from siamkit.registry import Buildable, Registry
+from siamkit.core.errors import ConfigError
+from siamkit.core.registry import Buildable, Registry
 
 TRACKING_ENCODERS = Registry("tracking encoder")
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import torch
 
-from siamkit.checkpoint import save_checkpoint
-from siamkit.config import TrainConfig
-from siamkit.fileio import atomic_path, write_json
+from siamkit.core.fileio import atomic_path, write_json
+from siamkit.deploy.checkpoint import save_checkpoint
 from siamkit.tracking.frames import Sequence
 from siamkit.tracking.metrics import evaluate_boxes
 from siamkit.tracking.model import SiamFC
 from siamkit.tracking.synthetic import synthetic_sequences
 from siamkit.tracking.tracker import NCCTracker, SiamFCTracker, StaticTracker, track
 from siamkit.tracking.training import TEST_SEED, TRAIN_SEED, VAL_SEED, TrackingPairs, fit_tracker
+from siamkit.training.config import TrainConfig
 
 
 @dataclass

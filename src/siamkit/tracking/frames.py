@@ -14,9 +14,9 @@ from pathlib import Path
 
 import torch
 
+from siamkit.core.errors import DataError
+from siamkit.core.fileio import atomic_path
 from siamkit.data.images import IMAGE_SUFFIXES, load_image
-from siamkit.errors import DataError
-from siamkit.fileio import atomic_path
 
 
 @dataclass

@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from siamkit.conventions import check_pair_labels
-from siamkit.errors import ConfigError
+from siamkit.core.conventions import check_pair_labels
+from siamkit.core.errors import ConfigError
 
 
 def score_labels(size: tuple[int, int], radius: float, total_stride: int) -> torch.Tensor:

@@ -7,8 +7,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from siamkit.models import MODELS
-from siamkit.registry import Buildable, spec_of
+from siamkit.core.registry import Buildable, spec_of
+from siamkit.nn.models import MODELS
 from siamkit.tracking.encoder import TRACKING_ENCODERS, FCNet
 from siamkit.tracking.xcorr import CrossCorrelation
 

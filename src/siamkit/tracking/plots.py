@@ -7,7 +7,7 @@ from typing import Mapping
 
 import torch
 
-from siamkit.report import new_figure, save_figure
+from siamkit.reporting.plots import new_figure, save_figure
 from siamkit.tracking.metrics import THRESHOLDS
 
 

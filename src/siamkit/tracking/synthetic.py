@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from siamkit.errors import ConfigError
+from siamkit.core.errors import ConfigError
 from siamkit.tracking.frames import Sequence
 
 SPRITE = 64  # sprite resolution (pixels per side) before it is scaled into the frame

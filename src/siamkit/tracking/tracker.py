@@ -15,7 +15,7 @@ from typing import Protocol
 import torch
 import torch.nn.functional as F
 
-from siamkit.errors import ConfigError, DataError
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.tracking.crops import context_side, crop_resize
 from siamkit.tracking.model import SiamFC
 

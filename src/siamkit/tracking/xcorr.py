@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from siamkit.errors import DataError
+from siamkit.core.errors import DataError
 
 
 def xcorr(exemplar: torch.Tensor, search: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,81 @@
+"""What an experiment trains and how it splits the data: :class:`ExperimentConfig` (plain dataclass).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from siamkit.core.errors import ConfigError
+from siamkit.training.config import TrainConfig
+
+HEAD_LOSSES = {"distance": "contrastive", "classifier": "bce"}
+
+
+PROTOCOLS = ("unseen-classes", "all-classes")
+
+
+@dataclass
+class ExperimentConfig:
+    """What to train and how to split the data.
+
+    ``protocol``: ``"unseen-classes"`` holds whole classes out of training and reports them apart;
+    ``"all-classes"`` trains on every class.
+    ``held_out``: class names never seen in training, evaluated as "unseen classes"; ``None`` uses the
+    dataset's default (digits: 7, 8, 9; fashion-mnist: Sneaker, Bag, Ankle boot; other data with
+    ≥ 5 classes: the last 30 %).
+    ``fractions``: train / validation / test shares of the remaining (seen-class) items; data with an
+    official train/test split keeps it (see :func:`split_data`).
+    ``train_pairs``: pairs drawn afresh each epoch; ``eval_pairs``: pairs per evaluation split.
+    ``loss``: a name in :data:`siamkit.losses.names.LOSSES` (default: the head's usual loss); ``margin=None``
+    keeps the loss's own default. ``loss="triplet"`` trains a :class:`~siamkit.nn.models.TripletNet` on
+    P×K batches with online ``mining`` (``batch_hard``, ``batch_all``, ``semi_hard``), ``items_per_class`` = K.
+    Text pairs (``dataset="wordnet-gloss"`` or ``pairs_csv``, see :mod:`siamkit.experiments.text`): the
+    file's ``text_columns`` and ``label_column`` (``strict_rows`` refuses a file with bad rows), a
+    ``tokenizer`` (``word`` or ``char``) truncating at ``max_length`` tokens and keeping tokens seen
+    ``min_count`` times in training, and a text ``encoder`` (``gru``, ``lstm``, ``text_pool``).
+    ``projection_dim``: train the loss on a ``Linear(embedding_dim → projection_dim)`` projection of the
+    embeddings that is dropped after training (:mod:`siamkit.nn.projection`; distance heads only).
+    """
+
+    dataset: str = "digits"
+    protocol: str = "unseen-classes"
+    encoder: str = "lenet"
+    head: str = "distance"
+    metric: str = "euclidean"
+    features: tuple[str, ...] = ("abs",)
+    loss: str | None = None
+    embedding_dim: int = 32
+    margin: float | None = None
+    held_out: list[str] | None = None
+    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    train_pairs: int = 10000
+    eval_pairs: int = 4000
+    image_size: tuple[int, int] | None = None
+    train: TrainConfig = field(default_factory=TrainConfig)
+    mining: str = "batch_hard"
+    items_per_class: int = 4
+    pairs_csv: str | None = None
+    text_columns: tuple[str, str] = ("question1", "question2")
+    label_column: str = "is_duplicate"
+    strict_rows: bool = False
+    tokenizer: str = "word"
+    max_length: int | None = None
+    min_count: int = 1
+    projection_dim: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.head not in HEAD_LOSSES:
+            raise ConfigError(f"unknown head '{self.head}'; choose one of: {', '.join(HEAD_LOSSES)}")
+        self.loss = self.loss or HEAD_LOSSES[self.head]
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(f"unknown protocol '{self.protocol}'; choose one of: {', '.join(PROTOCOLS)}")
+        if self.protocol == "all-classes":
+            if self.held_out:
+                raise ConfigError("--held-out contradicts the all-classes protocol; drop one of them")
+            self.held_out = []
+        if self.projection_dim is not None and self.projection_dim < 1:
+            raise ConfigError(f"projection_dim must be ≥ 1 (or None for no projection head), got {self.projection_dim}")
+
+    @property
+    def seed(self) -> int:
+        return self.train.seed

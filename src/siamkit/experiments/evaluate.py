@@ -1,0 +1,75 @@
+"""``siamkit eval``: a trained checkpoint evaluated on the parts of a dataset (the stored split
+rebuilt on the data it was trained on) at its calibrated threshold, with an optional report folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from siamkit.core.errors import ConfigError, DataError
+from siamkit.data import LabeledData, load_dataset
+from siamkit.deploy.checkpoint import Checkpoint
+from siamkit.evaluation.parts import SPLITS, evaluate_parts
+from siamkit.experiments.splits import split_data
+from siamkit.reporting.folder import build_report, read_history
+
+
+def dataset_parts(meta: dict[str, Any], dataset: str, split: str | None = None) -> dict[str, LabeledData]:
+    """The parts of ``dataset`` to evaluate a checkpoint (with metadata ``meta``) on.
+
+    On the dataset it was trained on the stored split is rebuilt: ``split=None`` gives ``test``
+    and (when classes were held out) ``unseen``; a named split gives that part alone. Any other
+    dataset has only ``all``.
+    """
+
+    if split is not None and split not in SPLITS:
+        raise ConfigError(f"unknown split '{split}'; choose one of: {', '.join(SPLITS)}")
+    data = load_dataset(dataset)
+    expected = meta.get("input_shape")
+    if expected is not None and list(data.input_shape) != list(expected):
+        raise DataError(f"{dataset} items have shape {list(data.input_shape)} but the model expects {list(expected)}")
+    if dataset != meta.get("dataset"):
+        if split not in (None, "all"):
+            raise ConfigError(
+                f"the model was not trained on {dataset}, so it has no stored '{split}' split; use --split all"
+            )
+        return {"all": data}
+    stored = meta.get("split", {})
+    splits = split_data(data, stored.get("held_out"), tuple(stored.get("fractions")), stored.get("seed", 0))
+    available = {"test": splits.test, "val": splits.val, "unseen": splits.unseen, "all": data}
+    if split is None:
+        return {name: available[name] for name in ("test", "unseen") if available[name] is not None}
+    if available[split] is None:
+        raise DataError("no unseen classes were held out in training (need ≥ 2); evaluate --split test instead")
+    return {split: available[split]}
+
+
+def report_checkpoint(
+    checkpoint: Checkpoint,
+    dataset: str,
+    split: str | None = None,
+    num_pairs: int | None = None,
+    report_dir: str | Path | None = None,
+    history_path: str | Path | None = None,
+) -> dict[str, Any]:
+    """Evaluate a trained checkpoint on ``dataset`` (see :func:`dataset_parts`) at its calibrated
+    threshold; with ``report_dir``, also write the report there. Returns the metrics dict."""
+    if checkpoint.threshold is None:
+        raise ConfigError("the checkpoint has no calibrated threshold; train it with `siamkit train`")
+    meta = checkpoint.meta
+    parts = dataset_parts(meta, dataset, split)
+    seed = meta.get("split", {}).get("seed", 0)
+    held_out = meta.get("split", {}).get("held_out")
+    metrics, results = evaluate_parts(
+        checkpoint.model, parts, checkpoint.threshold, checkpoint.score_kind,
+        num_pairs or meta.get("eval_pairs", 4000), seed, held_out,
+    )
+    metrics["dataset"] = dataset
+    if report_dir is not None:
+        history = read_history(history_path) if history_path and Path(history_path).is_file() else None
+        build_report(
+            report_dir, results, metrics, checkpoint.threshold, checkpoint.score_kind,
+            f"siamkit evaluation · {dataset}", history,
+        )
+    return metrics

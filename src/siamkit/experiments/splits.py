@@ -1,0 +1,82 @@
+"""Class-disjoint and stratified splits of labelled items into train / validation / test of the seen
+classes and the unseen (held-out) classes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from siamkit.core.errors import DataError
+from siamkit.data import (
+    LabeledData,
+    class_disjoint_split,
+    stratified_split,
+)
+
+DEFAULT_HELD_OUT = {"digits": ["7", "8", "9"], "fashion-mnist": ["Sneaker", "Bag", "Ankle boot"]}
+
+
+@dataclass
+class Splits:
+    """Disjoint item sets: train / val / test of the seen classes, and all items of unseen classes."""
+
+    train: LabeledData
+    val: LabeledData
+    test: LabeledData
+    unseen: LabeledData | None
+    held_out: list[str]
+
+
+def default_held_out(data: LabeledData) -> list[str]:
+    if data.name in DEFAULT_HELD_OUT:
+        return DEFAULT_HELD_OUT[data.name]
+    names = [data.class_names[k] for k in data.classes()]
+    return names[-math.ceil(0.3 * len(names)) :] if len(names) >= 5 else []
+
+
+def held_out_split(data: LabeledData, held_out: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Item indices ``(seen, unseen)``: ``unseen`` are the items of the classes named in ``held_out``.
+    A name that is not one of ``data``'s classes is a :class:`DataError` listing the classes."""
+    unknown = [name for name in held_out if name not in data.class_names]
+    if unknown:
+        raise DataError(
+            f"held-out classes {unknown} are not in {data.name} (its classes: "
+            f"{', '.join(data.class_names)})"
+        )
+    return class_disjoint_split(data.y, [data.class_names.index(n) for n in held_out])
+
+
+def split_data(
+    data: LabeledData, held_out: list[str] | None, fractions: tuple[float, ...], seed: int
+) -> Splits:
+    """Hold out whole classes (by name), then split the rest into train / val / test.
+
+    Without an official split, seen-class items are split stratified by ``fractions``. With one
+    (``data.split``: 0 = official train, 1 = official test), the official test items of seen classes
+    are the test set, the official train items are split train / val in the ratio of the first two
+    fractions, and only official test items of held-out classes are scored as unseen.
+    """
+    held_out = default_held_out(data) if held_out is None else list(held_out)
+    unseen = None
+    seen_data = data
+    if held_out:
+        seen_idx, unseen_idx = held_out_split(data, held_out)
+        seen_data, unseen = data.subset(seen_idx), data.subset(unseen_idx)
+    if seen_data.split is None:
+        train, val, test = (seen_data.subset(p) for p in stratified_split(seen_data.y, fractions, seed))
+    else:
+        official_train = seen_data.subset(torch.nonzero(seen_data.split == 0).flatten())
+        test = seen_data.subset(torch.nonzero(seen_data.split == 1).flatten())
+        share = fractions[0] / (fractions[0] + fractions[1])
+        train, val = (official_train.subset(p) for p in stratified_split(official_train.y, (share, 1 - share), seed))
+        if unseen is not None:
+            unseen = unseen.subset(torch.nonzero(unseen.split == 1).flatten())
+    for name, part in (("train", train), ("validation", val), ("test", test)):
+        if len(part.classes()) < 2:
+            raise DataError(
+                f"the {name} split of {data.name} has fewer than two classes; add data or hold out fewer classes"
+            )
+    return Splits(train, val, test, unseen if unseen is not None and len(unseen.classes()) >= 2 else None, held_out)

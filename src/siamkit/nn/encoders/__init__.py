@@ -1,0 +1,10 @@
+"""Encoders: ``nn.Module``s mapping one input to an embedding ``[B, D]``, registered by name."""
+
+from siamkit.nn.encoders.catalog import ENCODERS, build_encoder
+from siamkit.nn.encoders.cnn import LeNet, PooledSmallCNN, SmallCNN
+from siamkit.nn.encoders.mlp import MLP
+from siamkit.nn.encoders.resnet import BasicBlock, ResNet18, ResNet34
+from siamkit.nn.encoders.text import GRUTextEncoder, LSTMTextEncoder, PooledTextEncoder, Tokenizer
+
+__all__ = ["ENCODERS", "BasicBlock", "LeNet", "MLP", "PooledSmallCNN", "ResNet18", "ResNet34", "SmallCNN", "build_encoder"]
+__all__ += ["GRUTextEncoder", "LSTMTextEncoder", "PooledTextEncoder", "Tokenizer"]

@@ -1,0 +1,66 @@
+"""Plain-dataclass configuration shared by the trainer and the workflow (no heavy imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from siamkit.core.errors import ConfigError
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true", "16-mixed", "64-true")
+LR_SCHEDULES = ("constant", "cosine")
+
+
+@dataclass
+class TrainConfig:
+    """How to train. ``lr`` is the optimizer's learning rate; SGD uses momentum 0.9.
+
+    ``resample_pairs`` draws fresh training pairs every epoch (seeded by ``seed`` and the epoch).
+    ``checkpoint_dir`` receives ``last.ckpt`` after every epoch; ``resume`` continues from it.
+    ``precision``: Lightning's, e.g. ``"32-true"`` or ``"bf16-mixed"`` (bf16 autocast, also on CPU).
+    ``devices`` / ``strategy``: Lightning's, e.g. ``devices=2, strategy="ddp"`` (gloo on CPU); each
+    rank trains on its own share of the batches, so ``batch_size`` is per process. ``num_nodes``: machines
+    in a multi-node run (``torchrun --nnodes``); world size = ``devices × num_nodes``.
+    ``channels_last``: convolution weights (and so activations) in NHWC memory layout, usually faster on CPU.
+    ``augment``: training-time augmentations of image batches, names from
+    :data:`siamkit.data.augment.AUGMENTATIONS` (``"shift"``, ``"flip"``); validation is never augmented.
+    ``lr_schedule``: ``"constant"``, or ``"cosine"`` (decays ``lr`` to 0 over all training steps).
+    """
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    optimizer: str = "adam"
+    seed: int = 0
+    precision: str = "32-true"
+    accelerator: str = "cpu"
+    devices: int = 1
+    strategy: str = "auto"
+    progress: bool = True
+    resample_pairs: bool = True
+    checkpoint_dir: Path | None = None
+    resume: bool = False
+    channels_last: bool = False
+    num_nodes: int = 1
+    augment: tuple[str, ...] = ()
+    lr_schedule: str = "constant"
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer '{self.optimizer}'; choose one of: {', '.join(OPTIMIZERS)}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ConfigError(f"epochs and batch_size must be ≥ 1, got {self.epochs} and {self.batch_size}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"unknown precision '{self.precision}'; choose one of: {', '.join(PRECISIONS)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"unknown lr schedule '{self.lr_schedule}'; choose one of: {', '.join(LR_SCHEDULES)}")
+        if self.augment:  # names are checked here, but siamkit.data is imported only when augmenting
+            from siamkit.data.augment import parse_augmentations
+
+            self.augment = parse_augmentations(self.augment)
+        else:
+            self.augment = ()
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be > 0, got {self.lr}")

@@ -1,0 +1,249 @@
+"""Training with Lightning: a LightningModule for pair models and :func:`fit`.
+
+``fit`` gives progress bars, per-epoch checkpoints (``checkpoint_dir/last.ckpt``), resume,
+precision settings and Lightning's strategies; it is deterministic for a given ``seed``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+
+from siamkit.core.errors import ConfigError
+from siamkit.core.registry import spec_of
+from siamkit.data.augment import BatchAugment
+from siamkit.data.labeled import LabeledData
+from siamkit.data.pairs import PairDataset, pair_loader
+from siamkit.losses.names import check_loss_fits_model
+from siamkit.nn.projection import check_projectable, project_pair
+from siamkit.training.config import TrainConfig
+
+__all__ = ["FitResult", "PairModule", "TrainConfig", "TripletModule", "fit", "fit_triplets"]
+
+
+class PairModule(pl.LightningModule):
+    """Wraps a pair model and a pair loss; batches are ``(x1, x2, y)`` with y 1 = same.
+
+    ``history`` holds one dict per epoch: ``epoch``, ``lr`` (the learning rate at the epoch's end),
+    ``train_loss`` and, with validation pairs, ``val_loss`` (means over pairs). It is saved in checkpoints, so a resumed run keeps it.
+    With ``config.augment``, training batches (each side of a pair on its own) are augmented with a
+    generator seeded by ``(seed, epoch, batch, rank)``, so a resumed run draws what an unbroken one would.
+    With a ``projection`` (:mod:`siamkit.nn.projection`) the loss sees projected embeddings; the projection
+    trains along with the model and stays out of it.
+    """
+
+    def __init__(
+        self, model: nn.Module, loss: nn.Module, config: TrainConfig, projection: nn.Module | None = None
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.loss = loss
+        self.config = config
+        self.projection = projection
+        self.history: list[dict[str, float]] = []
+        self._sums: dict[str, list[torch.Tensor]] = {}
+        self.augment = BatchAugment(config.augment) if config.augment else None
+
+    def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        x1, x2, y = batch
+        scores = self.model(x1, x2) if self.projection is None else project_pair(self.model, self.projection, x1, x2)
+        return self.loss(scores, y), y
+
+    def _step(self, batch, stage: str) -> torch.Tensor:
+        loss, y = self._batch_loss(batch)
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))
+        total = self._sums.setdefault(stage, [loss.new_zeros((), dtype=torch.float32)] * 2)
+        total[0] = total[0] + loss.detach().float() * len(y)
+        total[1] = total[1] + len(y)
+        return loss
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        if self.augment is not None:
+            batch = self._augmented(batch, batch_idx)
+        return self._step(batch, "train")
+
+    def _augmented(self, batch, batch_idx: int):
+        """``(*inputs, labels)`` with every input batch augmented; labels unchanged."""
+        *inputs, labels = batch
+        seed = self.config.seed + 1_000_003 * self.current_epoch + 7_919 * batch_idx + 104_729 * self.global_rank
+        generator = torch.Generator().manual_seed(seed)
+        return (*(self.augment(x, generator) for x in inputs), labels)
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def setup(self, stage: str) -> None:  # before DDP wraps the model, so its gradient buckets match the layout
+        if self.config.channels_last:
+            self.model.to(memory_format=torch.channels_last)
+
+    def on_train_epoch_end(self) -> None:
+        row: dict[str, float] = {"epoch": self.current_epoch, "lr": self.optimizers().param_groups[0]["lr"]}
+        for stage, (loss_sum, count) in self._sums.items():
+            if stage == "train":  # under DDP each rank trained on its own share: add all shares up
+                loss_sum, count = (self.trainer.strategy.reduce(t, reduce_op="sum") for t in (loss_sum, count))
+            row[f"{stage}_loss"] = float(loss_sum / count.clamp_min(1))
+        self._sums.clear()
+        self.history.append(row)
+
+    def configure_optimizers(self):
+        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
+        c = self.config
+        if c.optimizer == "sgd":
+            optimizer = torch.optim.SGD(params, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
+        else:
+            optimizer_class = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
+            optimizer = optimizer_class(params, lr=c.lr, weight_decay=c.weight_decay)
+        if c.lr_schedule == "constant":
+            return optimizer
+        steps = max(1, int(self.trainer.estimated_stepping_batches))
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["siamkit"] = {"model_spec": spec_of(self.model), "history": self.history}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.history = list(checkpoint.get("siamkit", {}).get("history", []))
+
+
+@dataclass
+class FitResult:
+    """The trained model (in eval mode) and its per-epoch loss history."""
+
+    model: nn.Module
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def fit(
+    model: nn.Module,
+    loss: nn.Module,
+    train_pairs: PairDataset,
+    val_pairs: PairDataset | None = None,
+    config: TrainConfig | None = None,
+    projection: nn.Module | None = None,
+) -> FitResult:
+    """Train ``model`` on ``train_pairs`` with ``loss``; validate on ``val_pairs`` each epoch.
+    With a ``projection`` (a :class:`~siamkit.nn.projection.ProjectionHead`; distance-head models only) the
+    loss scores projected embeddings; the returned model embeds without it.
+
+    Example:
+        >>> result = fit(net, ContrastiveLoss(), train_pairs, val_pairs, TrainConfig(epochs=5))  # doctest: +SKIP
+        >>> result.history[-1]["val_loss"]  # doctest: +SKIP
+    """
+    config = config or TrainConfig()
+    check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    if projection is not None:
+        check_projectable(model)
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    module = PairModule(model, loss, config, projection)
+    train_loader = pair_loader(
+        train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True
+    )
+    val_loader = pair_loader(val_pairs, 512) if val_pairs is not None else None
+    run_trainer(module, train_loader, val_loader, config)
+    return FitResult(model.eval(), module.history)
+
+
+def run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfig) -> None:
+    """Fit ``module`` with a Lightning Trainer configured by ``config`` (checkpoints, resume, precision)."""
+    callbacks = []
+    ckpt_path = None
+    if config.checkpoint_dir is not None:
+        from lightning.pytorch.callbacks import ModelCheckpoint
+
+        callbacks.append(ModelCheckpoint(dirpath=config.checkpoint_dir, save_last=True, save_top_k=0))
+        last = Path(config.checkpoint_dir) / "last.ckpt"
+        if config.resume and last.is_file():
+            ckpt_path = str(last)
+    elif config.resume:
+        raise ConfigError("resume needs a checkpoint_dir to resume from")
+
+    # Lightning's start-up chatter (accelerator lines, tips) is noise for a library call.
+    for name in ("lightning.pytorch", "lightning.pytorch.utilities.rank_zero", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    trainer = pl.Trainer(
+        max_epochs=config.epochs,
+        accelerator=config.accelerator,
+        devices=config.devices,
+        num_nodes=config.num_nodes,
+        strategy=config.strategy,
+        precision=config.precision,
+        deterministic=True,
+        logger=False,
+        callbacks=callbacks,
+        enable_checkpointing=bool(callbacks),
+        enable_progress_bar=config.progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        use_distributed_sampler=False,  # our batch samplers shard themselves (siamkit.data.sharding)
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        # DDP: the history sums every rank's training loss itself (on_train_epoch_end); validation is not sharded.
+        warnings.filterwarnings("ignore", message=".*sync_dist=True.*")
+        warnings.filterwarnings("ignore", message=".*`isinstance\\(treespec, LeafSpec\\)`.*")
+        trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path)
+
+
+class TripletModule(PairModule):
+    """Online-mining triplet training: batches are ``(x [B, ...], class ids [B])`` (P×K batches);
+    ``loss`` (an :class:`~siamkit.losses.triplet.OnlineTripletLoss`) mines triplets among ``model.embed(x)``.
+    History and checkpoints as in :class:`PairModule`.
+    """
+
+    def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = batch
+        embeddings = self.model.embed(x)
+        return self.loss(embeddings if self.projection is None else self.projection(embeddings), y), y
+
+
+def fit_triplets(
+    model: nn.Module,
+    loss: nn.Module,
+    train_data: LabeledData,
+    val_data: LabeledData | None = None,
+    config: TrainConfig | None = None,
+    items_per_class: int = 4,
+    projection: nn.Module | None = None,
+) -> FitResult:
+    """Train ``model`` (e.g. a :class:`~siamkit.nn.models.TripletNet`) with online triplet mining.
+
+    Batches hold ``P`` classes × ``K = items_per_class`` items, ``P = min(classes, batch_size // K)``;
+    if that caps ``P`` at the number of classes, ``K`` grows to ``batch_size // P`` so batches keep
+    about ``config.batch_size`` items. An epoch shows about ``len(train_data)`` items. Validation
+    loss is the same mined loss on P×K batches of ``val_data``. A ``projection`` works as in :func:`fit`.
+
+    Example:
+        >>> net = TripletNet(LeNet(in_channels=1, embedding_dim=32))  # doctest: +SKIP
+        >>> fit_triplets(net, OnlineTripletLoss(0.2, "batch_hard"), train, val, TrainConfig(epochs=5))  # doctest: +SKIP
+    """
+    config = config or TrainConfig()
+    check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    model_metric, loss_metric = getattr(model, "metric", None), getattr(loss, "metric", None)
+    if model_metric is not None and loss_metric is not None and model_metric != loss_metric:
+        raise ConfigError(
+            f"the model scores pairs by {model_metric} distance but the loss trains {loss_metric} distances; "
+            "build both with the same metric"
+        )
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    module = TripletModule(model, loss, config, projection)
+    train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed, shard=True)
+    val_loader = _pk_loader_for(val_data, config.batch_size, items_per_class, config.seed + 1) if val_data else None
+    run_trainer(module, train_loader, val_loader, config)
+    return FitResult(model.eval(), module.history)
+
+
+def _pk_loader_for(data: LabeledData, batch_size: int, items_per_class: int, seed: int, shard: bool = False):
+    from siamkit.data.triplets import pk_loader
+
+    num_classes = int((torch.bincount(data.y) >= 2).sum())
+    p = min(num_classes, max(2, batch_size // items_per_class))
+    k = max(items_per_class, batch_size // p)
+    return pk_loader(data, p, k, seed=seed, shard=shard)
