@@ -26,6 +26,8 @@ class TrainConfig:
     ``augment``: training-time augmentations of image batches, names from
     :data:`siamkit.data.augment.AUGMENTATIONS` (``"shift"``, ``"flip"``); validation is never augmented.
     ``lr_schedule``: ``"constant"``, or ``"cosine"`` (decays ``lr`` to 0 over all training steps).
+    ``keep_best``: score the validation pairs after every epoch (``val_roc_auc`` in the history) and end with the
+    weights of the best epoch; ``patience``: stop once that many epochs have passed without a better one.
     """
 
     epochs: int = 10
@@ -46,6 +48,8 @@ class TrainConfig:
     num_nodes: int = 1
     augment: tuple[str, ...] = ()
     lr_schedule: str = "constant"
+    keep_best: bool = False
+    patience: int | None = None
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -62,5 +66,7 @@ class TrainConfig:
             self.augment = parse_augmentations(self.augment)
         else:
             self.augment = ()
+        if self.patience is not None and self.patience < 1:
+            raise ConfigError(f"patience must be ≥ 1 epoch (or None to train every epoch), got {self.patience}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")

@@ -23,6 +23,7 @@ from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
 from siamkit.losses.names import check_loss_fits_model
 from siamkit.nn.projection import check_projectable, project_pair
+from siamkit.training.best import BestOnValidation
 from siamkit.training.config import TrainConfig
 
 __all__ = ["FitResult", "PairModule", "TrainConfig", "TripletModule", "fit", "fit_triplets"]
@@ -37,16 +38,24 @@ class PairModule(pl.LightningModule):
     generator seeded by ``(seed, epoch, batch, rank)``, so a resumed run draws what an unbroken one would.
     With a ``projection`` (:mod:`siamkit.nn.projection`) the loss sees projected embeddings; the projection
     trains along with the model and stays out of it.
+    With ``best`` (:class:`~siamkit.training.best.BestOnValidation`) each row also has ``val_roc_auc`` and
+    training stops early once it has not improved for ``config.patience`` epochs.
     """
 
     def __init__(
-        self, model: nn.Module, loss: nn.Module, config: TrainConfig, projection: nn.Module | None = None
+        self,
+        model: nn.Module,
+        loss: nn.Module,
+        config: TrainConfig,
+        projection: nn.Module | None = None,
+        best: BestOnValidation | None = None,
     ) -> None:
         super().__init__()
         self.model = model
         self.loss = loss
         self.config = config
         self.projection = projection
+        self.best = best
         self.history: list[dict[str, float]] = []
         self._sums: dict[str, list[torch.Tensor]] = {}
         self.augment = BatchAugment(config.augment) if config.augment else None
@@ -90,6 +99,9 @@ class PairModule(pl.LightningModule):
                 loss_sum, count = (self.trainer.strategy.reduce(t, reduce_op="sum") for t in (loss_sum, count))
             row[f"{stage}_loss"] = float(loss_sum / count.clamp_min(1))
         self._sums.clear()
+        if self.best is not None:
+            row["val_roc_auc"], stop = self.best.after_epoch(self.model, self.current_epoch)
+            self.trainer.should_stop = self.trainer.should_stop or stop
         self.history.append(row)
 
     def configure_optimizers(self):
@@ -108,17 +120,43 @@ class PairModule(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["siamkit"] = {"model_spec": spec_of(self.model), "history": self.history}
+        if self.best is not None:
+            checkpoint["siamkit"]["best"] = self.best.state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.history = list(checkpoint.get("siamkit", {}).get("history", []))
+        if self.best is not None and "best" in checkpoint.get("siamkit", {}):
+            self.best.load_state_dict(checkpoint["siamkit"]["best"])
 
 
 @dataclass
 class FitResult:
-    """The trained model (in eval mode) and its per-epoch loss history."""
+    """The trained model (in eval mode), its per-epoch loss history and, when the best epoch on
+    validation pairs was kept, that epoch (0-based) and its validation ROC AUC."""
 
     model: nn.Module
     history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_val_roc_auc: float | None = None
+
+
+def selection_for(config: TrainConfig, pairs) -> BestOnValidation | None:
+    """The per-epoch validation-pair check ``config.keep_best`` / ``config.patience`` ask for, on ``pairs``."""
+    if not (config.keep_best or config.patience is not None):
+        return None
+    if pairs is None:
+        raise ConfigError("keeping the best epoch or stopping early needs validation pairs; pass val data")
+    return BestOnValidation(pairs, config.patience)
+
+
+def finish(module: PairModule) -> FitResult:
+    """The model in eval mode (the best epoch's weights when ``keep_best``) and its history."""
+    best = module.best
+    if best is None:
+        return FitResult(module.model.eval(), module.history)
+    if module.config.keep_best:
+        best.restore(module.model)
+    return FitResult(module.model.eval(), module.history, best.best_epoch, best.best_auc)
 
 
 def fit(
@@ -142,13 +180,13 @@ def fit(
     if projection is not None:
         check_projectable(model)
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    module = PairModule(model, loss, config, projection)
+    module = PairModule(model, loss, config, projection, selection_for(config, val_pairs))
     train_loader = pair_loader(
         train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True
     )
     val_loader = pair_loader(val_pairs, 512) if val_pairs is not None else None
     run_trainer(module, train_loader, val_loader, config)
-    return FitResult(model.eval(), module.history)
+    return finish(module)
 
 
 def run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfig) -> None:
@@ -212,13 +250,15 @@ def fit_triplets(
     config: TrainConfig | None = None,
     items_per_class: int = 4,
     projection: nn.Module | None = None,
+    val_pairs: PairDataset | None = None,
 ) -> FitResult:
     """Train ``model`` (e.g. a :class:`~siamkit.nn.models.TripletNet`) with online triplet mining.
 
     Batches hold ``P`` classes × ``K = items_per_class`` items, ``P = min(classes, batch_size // K)``;
     if that caps ``P`` at the number of classes, ``K`` grows to ``batch_size // P`` so batches keep
     about ``config.batch_size`` items. An epoch shows about ``len(train_data)`` items. Validation
-    loss is the same mined loss on P×K batches of ``val_data``. A ``projection`` works as in :func:`fit`.
+    loss is the same mined loss on P×K batches of ``val_data``. A ``projection`` works as in :func:`fit`;
+    ``val_pairs`` (pairs of validation items) serve ``config.keep_best`` / ``config.patience``.
 
     Example:
         >>> net = TripletNet(LeNet(in_channels=1, embedding_dim=32))  # doctest: +SKIP
@@ -233,11 +273,11 @@ def fit_triplets(
             "build both with the same metric"
         )
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    module = TripletModule(model, loss, config, projection)
+    module = TripletModule(model, loss, config, projection, selection_for(config, val_pairs))
     train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed, shard=True)
     val_loader = _pk_loader_for(val_data, config.batch_size, items_per_class, config.seed + 1) if val_data else None
     run_trainer(module, train_loader, val_loader, config)
-    return FitResult(model.eval(), module.history)
+    return finish(module)
 
 
 def _pk_loader_for(data: LabeledData, batch_size: int, items_per_class: int, seed: int, shard: bool = False):
