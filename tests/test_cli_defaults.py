@@ -51,7 +51,8 @@ def test_every_train_option_is_a_config_field_with_its_default():
 
 
 def test_given_options_still_win():
-    config = experiment_config(parsed("train", ["--out", "run", "--epochs", "2", "--held-out", "1,2", "--image-size", "8x9"]))
+    args = ["--out", "run", "--epochs", "2", "--held-out", "1,2", "--image-size", "8x9"]
+    config = experiment_config(parsed("train", args))
     assert (config.train.epochs, config.held_out, config.image_size) == (2, ["1", "2"], (8, 9))
 
 

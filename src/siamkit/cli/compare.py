@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import typer
 
-from siamkit.cli.options import COMPARE, config_default, csv, echo_json, joined, json_option
+from siamkit.cli.options import COMPARE, config_option, csv, echo_json, joined, json_option
 from siamkit.cli.tables import print_table
 
 if TYPE_CHECKING:
     from siamkit.experiments.compare import CompareConfig
 
-_default = partial(config_default, COMPARE)
+_option = partial(config_option, COMPARE)
 _COLUMNS = (("ROC AUC", "roc_auc", ".4f"), ("accuracy", "accuracy", ".4f"), ("parameters", "parameters", ","),
             ("train s", "train_seconds", ".1f"))
 
@@ -28,7 +28,9 @@ def compare_config(options: Mapping[str, Any]) -> CompareConfig:
     return CompareConfig(
         dataset=o["dataset"],
         models=tuple(csv(o["models"]) or []),
-        recipe=ModelRecipe(encoder=o["encoder"], embedding_dim=o["embedding_dim"], features=tuple(csv(o["features"]) or [])),
+        recipe=ModelRecipe(
+            encoder=o["encoder"], embedding_dim=o["embedding_dim"], features=tuple(csv(o["features"]) or [])
+        ),
         target=o["target"],
         train_pairs=o["train_pairs"],
         eval_pairs=o["eval_pairs"],
@@ -41,34 +43,20 @@ def compare_config(options: Mapping[str, Any]) -> CompareConfig:
 
 def compare(
     ctx: typer.Context,
-    dataset: str = typer.Option(
-        default_factory=_default("dataset"), help="Bundled dataset name (e.g. shapes, colors, digits) or an image folder."
+    dataset: str = _option("dataset", "Bundled dataset name (e.g. shapes, colors, digits) or an image folder."),
+    models: str = _option("models", "Comma-separated: siamese, pseudo-siamese, two-channel, single.", shown=joined),
+    encoder: str = _option("recipe.encoder", "Encoder of every model: small_cnn, lenet, resnet18, mlp, ..."),
+    embedding_dim: int = _option("recipe.embedding_dim", "Embedding size D.", min=1),
+    features: str = _option(
+        "recipe.features", "Pair features of the Siamese classifier head: abs, sq, prod, concat.", shown=joined
     ),
-    models: str = typer.Option(
-        default_factory=_default("models", joined),
-        help="Comma-separated: siamese, pseudo-siamese, two-channel, single.",
-    ),
-    encoder: str = typer.Option(
-        default_factory=_default("recipe.encoder"), help="Encoder of every model: small_cnn, lenet, resnet18, mlp, ..."
-    ),
-    embedding_dim: int = typer.Option(default_factory=_default("recipe.embedding_dim"), min=1, help="Embedding size D."),
-    features: str = typer.Option(
-        default_factory=_default("recipe.features", joined),
-        help="Pair features of the Siamese classifier head: abs, sq, prod, concat.",
-    ),
-    target: Optional[str] = typer.Option(
-        default_factory=_default("target"), help="Target class of the one-vs-rest pairs (default: the first)."
-    ),
-    epochs: int = typer.Option(default_factory=_default("train.epochs"), min=1, help="Training epochs per model."),
-    batch_size: int = typer.Option(default_factory=_default("train.batch_size"), min=1, help="Pairs per batch."),
-    lr: float = typer.Option(default_factory=_default("train.lr"), help="Learning rate (Adam)."),
-    train_pairs: int = typer.Option(
-        default_factory=_default("train_pairs"), min=1, help="Training pairs drawn afresh each epoch."
-    ),
-    eval_pairs: int = typer.Option(
-        default_factory=_default("eval_pairs"), min=1, help="Pairs per validation and test split."
-    ),
-    seed: int = typer.Option(default_factory=_default("train.seed"), help="Seed for the split, pairs and initialisation."),
+    target: Optional[str] = _option("target", "Target class of the one-vs-rest pairs (default: the first)."),
+    epochs: int = _option("train.epochs", "Training epochs per model.", min=1),
+    batch_size: int = _option("train.batch_size", "Pairs per batch.", min=1),
+    lr: float = _option("train.lr", "Learning rate (Adam)."),
+    train_pairs: int = _option("train_pairs", "Training pairs drawn afresh each epoch.", min=1),
+    eval_pairs: int = _option("eval_pairs", "Pairs per validation and test split.", min=1),
+    seed: int = _option("train.seed", "Seed for the split, pairs and initialisation."),
     as_json: bool = json_option("Print the rows as JSON."),
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:

@@ -10,7 +10,7 @@ import typer
 from siamkit.cli.options import (
     EXPERIMENT,
     checkpoint_argument,
-    config_default,
+    config_option,
     echo_json,
     image_checkpoint,
     json_option,
@@ -23,11 +23,10 @@ def doctor(
     loss: Optional[str] = typer.Option(
         None, help="A pair loss, e.g. contrastive or bce (default: as trained; for a triplet-trained model, from the score kind)."
     ),
-    optimizer: str = typer.Option(
-        default_factory=config_default(EXPERIMENT, "train.optimizer"),
-        help="Optimizer used for training: adam, adamw or sgd (momentum 0.9).",
+    optimizer: str = config_option(
+        EXPERIMENT, "train.optimizer", "Optimizer used for training: adam, adamw or sgd (momentum 0.9)."
     ),
-    lr: float = typer.Option(default_factory=config_default(EXPERIMENT, "train.lr"), help="Learning rate used for training."),
+    lr: float = config_option(EXPERIMENT, "train.lr", "Learning rate used for training."),
     pairs: int = typer.Option(256, min=8, help="Pairs read from the data."),
     steps: int = typer.Option(40, min=1, help="Optimizer steps per training probe."),
     seed: int = typer.Option(0, help="Seed for pairs and probes."),

@@ -1,8 +1,8 @@
 """What the commands share: option defaults read from the config dataclasses, option builders and parsers.
 
-An option that mirrors a config field takes ``typer.Option(default_factory=config_default(CONFIG, "field"))``
-and its command is registered with ``cls=ConfigDefaults``: the default is read from the dataclass when the
-command is parsed (so ``import siamkit.cli`` imports no config module, and ``--help`` shows the value).
+An option that mirrors a config field is ``config_option(CONFIG, "field", help)`` and its command is
+registered with ``cls=ConfigDefaults``: the default is read from the dataclass when the command is parsed
+(so ``import siamkit.cli`` imports no config module, and ``--help`` shows the value).
 """
 
 from __future__ import annotations
@@ -41,17 +41,17 @@ def default_of(config: type, path: str) -> Any:
     return attrgetter(rest)(value) if rest else value
 
 
-def config_default(
-    config: str, path: str, shown: Callable[[Any], Any] = lambda value: value
-) -> Callable[[], Any]:
-    """A ``default_factory``: ``shown(default_of(CLASS, path))`` with ``config`` = ``"module:Class"``,
-    imported only when called (some config modules import torch)."""
+def config_option(
+    config: str, path: str, help: str, shown: Callable[[Any], Any] = lambda value: value, **kwargs: Any
+) -> Any:
+    """A ``typer.Option`` (``kwargs`` go to it, e.g. ``min=1``) whose default is ``shown(default_of(CLASS, path))``
+    for ``config`` = ``"module:Class"``; the module is imported only when the command is parsed (some import torch)."""
     module, _, name = config.partition(":")
 
     def factory() -> Any:
         return shown(default_of(getattr(importlib.import_module(module), name), path))
 
-    return factory
+    return typer.Option(default_factory=factory, help=help, **kwargs)
 
 
 class ConfigDefaults(TyperCommand):

@@ -7,7 +7,10 @@ from typing import Iterable, Mapping, Sequence
 Column = tuple[str, str, str]  # heading, key in a row's metrics, format spec
 
 PAIR_COLUMNS: tuple[Column, ...] = (
-    ("ROC AUC", "roc_auc", ".4f"), ("EER", "eer", ".4f"), ("threshold", "threshold", ".4f"), ("accuracy", "accuracy", ".4f")
+    ("ROC AUC", "roc_auc", ".4f"),
+    ("EER", "eer", ".4f"),
+    ("threshold", "threshold", ".4f"),
+    ("accuracy", "accuracy", ".4f"),
 )
 TEXT_COLUMNS: tuple[Column, ...] = tuple(c for c in PAIR_COLUMNS if c[0] != "threshold")
 

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import typer
 
-from siamkit.cli.options import TRACKING, config_default
+from siamkit.cli.options import TRACKING, config_option
 from siamkit.core.errors import DataError
 
 if TYPE_CHECKING:
     from siamkit.tracking.experiment import TrackingExperiment
 
-_default = partial(config_default, TRACKING)
+_option = partial(config_option, TRACKING)
 
 
 def track_video(
@@ -65,19 +65,13 @@ def tracking_setup(options: Mapping[str, Any]) -> TrackingExperiment:
 def train_tracker(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="Output folder: model.ckpt, metrics.json, success.png, strip.png."),
-    train_pairs: int = typer.Option(
-        default_factory=_default("train_pairs"), min=1, help="Exemplar/search training pairs from synthetic videos."
-    ),
-    train_videos: int = typer.Option(
-        default_factory=_default("train_videos"), min=1, help="Synthetic training videos the pairs come from."
-    ),
-    epochs: int = typer.Option(default_factory=_default("epochs"), min=1, help="Training epochs."),
-    batch_size: int = typer.Option(default_factory=_default("batch_size"), min=1, help="Pairs per batch."),
-    lr: float = typer.Option(default_factory=_default("lr"), help="Learning rate (Adam)."),
-    test_videos: int = typer.Option(
-        default_factory=_default("test_videos"), min=1, help="Held-out synthetic videos for the evaluation."
-    ),
-    seed: int = typer.Option(default_factory=_default("seed"), help="Seed of training and of the video seed ranges."),
+    train_pairs: int = _option("train_pairs", "Exemplar/search training pairs from synthetic videos.", min=1),
+    train_videos: int = _option("train_videos", "Synthetic training videos the pairs come from.", min=1),
+    epochs: int = _option("epochs", "Training epochs.", min=1),
+    batch_size: int = _option("batch_size", "Pairs per batch.", min=1),
+    lr: float = _option("lr", "Learning rate (Adam)."),
+    test_videos: int = _option("test_videos", "Held-out synthetic videos for the evaluation.", min=1),
+    seed: int = _option("seed", "Seed of training and of the video seed ranges."),
 ) -> None:
     """Train a SiamFC tracker on synthetic videos; compare it with two baselines on held-out ones."""
     from siamkit.tracking.experiment import run_tracking_experiment

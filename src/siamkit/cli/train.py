@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import typer
 
-from siamkit.cli.options import EXPERIMENT, config_default, csv, joined, parse_size
+from siamkit.cli.options import EXPERIMENT, config_option, csv, joined, parse_size
 from siamkit.cli.tables import print_metrics
 from siamkit.core.errors import DataError
 
 if TYPE_CHECKING:
     from siamkit.experiments.config import ExperimentConfig
 
-_default = partial(config_default, EXPERIMENT)
+_option = partial(config_option, EXPERIMENT)
 
 
 def _two_columns(text: str) -> tuple[str, str]:
@@ -52,113 +52,66 @@ def experiment_config(options: Mapping[str, Any]) -> ExperimentConfig:
 def train(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="Output folder for model.ckpt, metrics.json and plots."),
-    dataset: str = typer.Option(
-        default_factory=_default("dataset"),
-        help="Bundled dataset (digits, fashion-mnist; wordnet-gloss: text pairs), or a folder root/<class>/<image>.",
+    dataset: str = _option(
+        "dataset",
+        "Bundled dataset (digits, fashion-mnist; wordnet-gloss: text pairs), or a folder root/<class>/<image>.",
     ),
-    protocol: str = typer.Option(
-        default_factory=_default("protocol"),
-        help="unseen-classes (hold classes out, report them apart) or all-classes.",
+    protocol: str = _option("protocol", "unseen-classes (hold classes out, report them apart) or all-classes."),
+    encoder: str = _option(
+        "encoder", "Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18 or resnet34."
     ),
-    encoder: str = typer.Option(
-        default_factory=_default("encoder"),
-        help="Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18 or resnet34.",
+    head: str = _option("head", "Pair head: distance (contrastive loss) or classifier (BCE)."),
+    metric: str = _option("metric", "Distance head metric: euclidean, squared_euclidean, cosine."),
+    embedding_dim: int = _option("embedding_dim", "Embedding size D."),
+    projection_dim: Optional[int] = _option(
+        "projection_dim",
+        "Train the loss on a linear projection of the embeddings to this size, dropped after training.",
+        min=1,
     ),
-    head: str = typer.Option(
-        default_factory=_default("head"), help="Pair head: distance (contrastive loss) or classifier (BCE)."
+    loss: Optional[str] = _option(
+        "loss", "Loss: contrastive, triplet, bce, ce, cosine, hinge or mse (default: the head's usual loss)."
     ),
-    metric: str = typer.Option(
-        default_factory=_default("metric"), help="Distance head metric: euclidean, squared_euclidean, cosine."
+    mining: str = _option("mining", "Triplet mining: batch_hard, batch_all or semi_hard."),
+    margin: Optional[float] = _option("margin", "Loss margin (distance units; default: the loss's own)."),
+    epochs: int = _option("train.epochs", "Training epochs.", min=1),
+    batch_size: int = _option("train.batch_size", "Pairs per batch (items per P×K batch with --loss triplet).", min=1),
+    lr: float = _option("train.lr", "Learning rate."),
+    optimizer: str = _option("train.optimizer", "adam, adamw or sgd (momentum 0.9)."),
+    lr_schedule: str = _option("train.lr_schedule", "constant, or cosine (lr decays to 0 over all steps)."),
+    augment: Optional[str] = _option(
+        "train.augment",
+        "Augment training images: shift (up to 10 % of the side), flip (left-right), or shift,flip.",
+        shown=joined,
     ),
-    embedding_dim: int = typer.Option(default_factory=_default("embedding_dim"), help="Embedding size D."),
-    projection_dim: Optional[int] = typer.Option(
-        default_factory=_default("projection_dim"), min=1,
-        help="Train the loss on a linear projection of the embeddings to this size, dropped after training.",
+    train_pairs: int = _option("train_pairs", "Training pairs drawn afresh each epoch.", min=1),
+    eval_pairs: int = _option("eval_pairs", "Pairs per evaluation split.", min=1),
+    held_out: Optional[str] = _option(
+        "held_out",
+        "Comma-separated class names never trained on (default: digits 7,8,9; fashion-mnist Sneaker,Bag,Ankle boot).",
+        shown=joined,
     ),
-    loss: Optional[str] = typer.Option(
-        default_factory=_default("loss"),
-        help="Loss: contrastive, triplet, bce, ce, cosine, hinge or mse (default: the head's usual loss).",
+    image_size: Optional[str] = _option(
+        "image_size", "Resize folder images to HEIGHTxWIDTH.", shown=partial(joined, sep="x")
     ),
-    mining: str = typer.Option(
-        default_factory=_default("mining"), help="Triplet mining: batch_hard, batch_all or semi_hard."
-    ),
-    margin: Optional[float] = typer.Option(
-        default_factory=_default("margin"), help="Loss margin (distance units; default: the loss's own)."
-    ),
-    epochs: int = typer.Option(default_factory=_default("train.epochs"), min=1, help="Training epochs."),
-    batch_size: int = typer.Option(
-        default_factory=_default("train.batch_size"), min=1,
-        help="Pairs per batch (items per P×K batch with --loss triplet).",
-    ),
-    lr: float = typer.Option(default_factory=_default("train.lr"), help="Learning rate."),
-    optimizer: str = typer.Option(
-        default_factory=_default("train.optimizer"), help="adam, adamw or sgd (momentum 0.9)."
-    ),
-    lr_schedule: str = typer.Option(
-        default_factory=_default("train.lr_schedule"), help="constant, or cosine (lr decays to 0 over all steps)."
-    ),
-    augment: Optional[str] = typer.Option(
-        default_factory=_default("train.augment", joined),
-        help="Augment training images: shift (up to 10 % of the side), flip (left-right), or shift,flip.",
-    ),
-    train_pairs: int = typer.Option(
-        default_factory=_default("train_pairs"), min=1, help="Training pairs drawn afresh each epoch."
-    ),
-    eval_pairs: int = typer.Option(default_factory=_default("eval_pairs"), min=1, help="Pairs per evaluation split."),
-    held_out: Optional[str] = typer.Option(
-        default_factory=_default("held_out", joined),
-        help="Comma-separated class names never trained on (default: digits 7,8,9; fashion-mnist Sneaker,Bag,Ankle boot).",
-    ),
-    image_size: Optional[str] = typer.Option(
-        default_factory=_default("image_size", partial(joined, sep="x")), help="Resize folder images to HEIGHTxWIDTH."
-    ),
-    seed: int = typer.Option(default_factory=_default("train.seed"), help="Seed for splits, pairs and initialisation."),
-    resume: bool = typer.Option(
-        default_factory=_default("train.resume"), help="Continue from OUT/checkpoints/last.ckpt if present."
-    ),
+    seed: int = _option("train.seed", "Seed for splits, pairs and initialisation."),
+    resume: bool = _option("train.resume", "Continue from OUT/checkpoints/last.ckpt if present."),
     quiet: bool = typer.Option(False, help="No progress bar."),
-    devices: int = typer.Option(
-        default_factory=_default("train.devices"), min=1,
-        help="Processes to train in (with --strategy ddp; one per device).",
+    devices: int = _option("train.devices", "Processes to train in (with --strategy ddp; one per device).", min=1),
+    strategy: str = _option("train.strategy", "Lightning strategy: auto, or ddp (gloo on CPU)."),
+    precision: str = _option("train.precision", "Lightning precision: 32-true, or bf16-mixed (bf16 autocast)."),
+    num_nodes: int = _option("train.num_nodes", "Machines in a multi-node DDP run launched with torchrun.", min=1),
+    channels_last: bool = _option("train.channels_last", "NHWC convolution weights (often faster on CPU)."),
+    pairs_csv: Optional[Path] = _option(
+        "pairs_csv", "Text pairs: a CSV/TSV file (Quora layout by default); use a text encoder (gru, lstm, text_pool)."
     ),
-    strategy: str = typer.Option(
-        default_factory=_default("train.strategy"), help="Lightning strategy: auto, or ddp (gloo on CPU)."
+    text_columns: str = _option("text_columns", "The two text columns of --pairs-csv.", shown=joined),
+    label_column: str = _option("label_column", "The 0/1 label column of --pairs-csv (1 = same)."),
+    strict_rows: bool = _option("strict_rows", "Refuse a --pairs-csv with any bad row (default: skip and list them)."),
+    tokenizer: str = _option("tokenizer", "Text tokenizer: word, char or trigram (character trigrams of words)."),
+    max_length: Optional[int] = _option(
+        "max_length", "Tokens kept per text (default: word 64, char 200, trigram 300).", min=1
     ),
-    precision: str = typer.Option(
-        default_factory=_default("train.precision"),
-        help="Lightning precision: 32-true, or bf16-mixed (bf16 autocast).",
-    ),
-    num_nodes: int = typer.Option(
-        default_factory=_default("train.num_nodes"), min=1,
-        help="Machines in a multi-node DDP run launched with torchrun.",
-    ),
-    channels_last: bool = typer.Option(
-        default_factory=_default("train.channels_last"), help="NHWC convolution weights (often faster on CPU)."
-    ),
-    pairs_csv: Optional[Path] = typer.Option(
-        default_factory=_default("pairs_csv"),
-        help="Text pairs: a CSV/TSV file (Quora layout by default); use a text encoder (gru, lstm, text_pool).",
-    ),
-    text_columns: str = typer.Option(
-        default_factory=_default("text_columns", joined), help="The two text columns of --pairs-csv."
-    ),
-    label_column: str = typer.Option(
-        default_factory=_default("label_column"), help="The 0/1 label column of --pairs-csv (1 = same)."
-    ),
-    strict_rows: bool = typer.Option(
-        default_factory=_default("strict_rows"),
-        help="Refuse a --pairs-csv with any bad row (default: skip and list them).",
-    ),
-    tokenizer: str = typer.Option(
-        default_factory=_default("tokenizer"), help="Text tokenizer: word, char or trigram (character trigrams of words)."
-    ),
-    max_length: Optional[int] = typer.Option(
-        default_factory=_default("max_length"), min=1,
-        help="Tokens kept per text (default: word 64, char 200, trigram 300).",
-    ),
-    min_count: int = typer.Option(
-        default_factory=_default("min_count"), min=1, help="Vocabulary: training tokens seen at least this often."
-    ),
+    min_count: int = _option("min_count", "Vocabulary: training tokens seen at least this often.", min=1),
 ) -> None:
     """Train a Siamese network, calibrate its threshold and evaluate it; write everything to OUT.
 
