@@ -17,15 +17,16 @@ import math
 from typing import Sequence
 
 import torch
-from torch import nn
 
 from siamkit.core.errors import ConfigError, LabelError
 from siamkit.losses.batch import LabelledBatchLoss, check_temperature, pml_losses
 
+Classes = int | Sequence[int] | torch.Tensor  # a class count, or the class ids themselves
+
 __all__ = ["ArcFaceLoss", "ClassWeightLoss", "NormalizedSoftmaxLoss", "ProxyAnchorLoss", "class_ids_of"]
 
 
-def class_ids_of(classes: int | Sequence[int] | torch.Tensor) -> torch.Tensor:
+def class_ids_of(classes: Classes) -> torch.Tensor:
     """The sorted distinct class ids ``[C]`` a loss keeps weights for: ``0 … classes − 1`` for an int,
     else the distinct values of ``classes`` (e.g. the training split's labels)."""
     if isinstance(classes, int):
@@ -51,10 +52,21 @@ class ClassWeightLoss(LabelledBatchLoss):
     needs_pairs = False
     has_class_weights = True
 
-    def __init__(self, pml_loss: nn.Module, class_ids: torch.Tensor, lr_scale: float) -> None:
+    def __init__(
+        self,
+        pml_name: str,
+        classes: Classes,
+        embedding_dim: int,
+        lr_scale: float,
+        **pml_kwargs: float,
+    ) -> None:
+        """Wrap the library's loss ``pml_name``, built for ``classes`` and ``embedding_dim`` with ``pml_kwargs``."""
         if not lr_scale > 0:
             raise ConfigError(f"lr_scale (the class weights' learning rate over the model's) must be > 0, got {lr_scale}")
-        super().__init__(pml_loss)
+        if embedding_dim < 1:
+            raise ConfigError(f"embedding_dim must be ≥ 1, got {embedding_dim}")
+        class_ids = class_ids_of(classes)
+        super().__init__(getattr(pml_losses(), pml_name)(len(class_ids), embedding_dim, **pml_kwargs))
         self.register_buffer("class_ids", class_ids)
         self.lr_scale = float(lr_scale)
 
@@ -89,14 +101,13 @@ class ProxyAnchorLoss(ClassWeightLoss):
 
     def __init__(
         self,
-        classes: int | Sequence[int] | torch.Tensor,
+        classes: Classes,
         embedding_dim: int,
         margin: float = 0.1,
         alpha: float = 32.0,
         lr_scale: float = 100.0,
     ) -> None:
-        ids = class_ids_of(classes)
-        super().__init__(pml_losses().ProxyAnchorLoss(len(ids), embedding_dim, margin=margin, alpha=alpha), ids, lr_scale)
+        super().__init__("ProxyAnchorLoss", classes, embedding_dim, lr_scale, margin=margin, alpha=alpha)
 
 
 class ArcFaceLoss(ClassWeightLoss):
@@ -115,7 +126,7 @@ class ArcFaceLoss(ClassWeightLoss):
 
     def __init__(
         self,
-        classes: int | Sequence[int] | torch.Tensor,
+        classes: Classes,
         embedding_dim: int,
         margin: float = 0.5,
         scale: float = 64.0,
@@ -123,9 +134,7 @@ class ArcFaceLoss(ClassWeightLoss):
     ) -> None:
         if not 0 <= margin < math.pi / 2:
             raise ConfigError(f"the ArcFace margin is an angle in radians in [0, π/2), got {margin}; 0.5 is the paper's")
-        ids = class_ids_of(classes)
-        pml = pml_losses().ArcFaceLoss(len(ids), embedding_dim, margin=math.degrees(margin), scale=scale)
-        super().__init__(pml, ids, lr_scale)
+        super().__init__("ArcFaceLoss", classes, embedding_dim, lr_scale, margin=math.degrees(margin), scale=scale)
 
 
 class NormalizedSoftmaxLoss(ClassWeightLoss):
@@ -142,12 +151,10 @@ class NormalizedSoftmaxLoss(ClassWeightLoss):
 
     def __init__(
         self,
-        classes: int | Sequence[int] | torch.Tensor,
+        classes: Classes,
         embedding_dim: int,
         temperature: float = 0.05,
         lr_scale: float = 1.0,
     ) -> None:
         check_temperature(temperature)
-        ids = class_ids_of(classes)
-        pml = pml_losses().NormalizedSoftmaxLoss(len(ids), embedding_dim, temperature=temperature)
-        super().__init__(pml, ids, lr_scale)
+        super().__init__("NormalizedSoftmaxLoss", classes, embedding_dim, lr_scale, temperature=temperature)
