@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
+import torch
 from torch import nn
 
 from siamkit.core.errors import ConfigError
 from siamkit.experiments.config import ExperimentConfig
-from siamkit.losses.names import loss_from_name
+from siamkit.losses.names import CLASS_WEIGHT_LOSSES, LABELLED_BATCH_LOSSES, loss_from_name
 from siamkit.nn.encoders import build_encoder
 from siamkit.nn.heads import ClassifierHead, DistanceHead
 from siamkit.nn.models import SiameseNet, TripletNet
@@ -20,7 +21,7 @@ def build_model(config: ExperimentConfig, input_shape: tuple[int, ...], **encode
     """The shared-weight Siamese model the config describes, for inputs of ``input_shape``
     (``encoder_kwargs``, e.g. a text encoder's ``tokenizer``, go to the encoder)."""
     encoder = build_encoder(config.encoder, input_shape, config.embedding_dim, **encoder_kwargs)
-    if config.loss == "triplet":
+    if config.loss in LABELLED_BATCH_LOSSES:
         return TripletNet(encoder, config.metric)
     if config.head == "distance":
         head = DistanceHead(config.metric)
@@ -38,17 +39,31 @@ def build_projection(config: ExperimentConfig) -> ProjectionHead | None:
     return ProjectionHead(config.embedding_dim, config.projection_dim)
 
 
-def build_loss(config: ExperimentConfig) -> nn.Module:
-    """The loss ``config.loss`` names (see :data:`siamkit.losses.names.LOSSES`), checked against the head and metric."""
+def build_loss(config: ExperimentConfig, classes: Sequence[int] | torch.Tensor | None = None) -> nn.Module:
+    """The loss ``config.loss`` names (see :data:`siamkit.losses.names.LOSSES`), checked against the head and metric.
+
+    ``classes``: the training split's class ids, for the losses with a weight vector per class
+    (:data:`~siamkit.losses.names.CLASS_WEIGHT_LOSSES`); their weights have the size the loss sees:
+    ``projection_dim`` under a projection head, else ``embedding_dim``.
+    """
+    if config.loss in LABELLED_BATCH_LOSSES and config.head != "distance":
+        raise ConfigError(f"the {config.loss} loss trains embeddings compared by distance; use --head distance")
     if config.loss == "triplet":
-        if config.head != "distance":
-            raise ConfigError("the triplet loss trains embeddings compared by distance; use --head distance")
         return loss_from_name(
             "triplet",
             config.margin,
             strategy=config.mining,
             squared=config.metric == "squared_euclidean",
             distance="cosine" if config.metric == "cosine" else "euclidean",
+        )
+    if config.loss in CLASS_WEIGHT_LOSSES:
+        if classes is None:
+            raise ConfigError(
+                f"the {config.loss} loss keeps a trainable weight vector per training class, so it needs "
+                "class-labelled data (a bundled image set or class folders), not pairs"
+            )
+        return loss_from_name(
+            config.loss, config.margin, classes=classes, embedding_dim=config.projection_dim or config.embedding_dim
         )
     if config.loss == "cosine" and (config.head != "distance" or config.metric != "cosine"):
         raise ConfigError("the cosine loss needs cosine distances; use --head distance --metric cosine")

@@ -21,6 +21,7 @@ from siamkit.core.registry import spec_of
 from siamkit.data.augment import BatchAugment
 from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
+from siamkit.data.triplets import check_items_per_class
 from siamkit.losses.names import check_loss_fits_model
 from siamkit.nn.projection import check_projectable, project_pair
 from siamkit.training.best import BestOnValidation
@@ -105,13 +106,19 @@ class PairModule(pl.LightningModule):
         self.history.append(row)
 
     def configure_optimizers(self):
-        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
+        """One optimizer over the model and projection; a loss's own weights (class proxies) get a second
+        parameter group at ``loss.lr_scale`` × ``lr`` (the cosine schedule decays both alike)."""
         c = self.config
+        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
+        groups = [{"params": params}]
+        loss_params = list(self.loss.parameters())
+        if loss_params:
+            groups.append({"params": loss_params, "lr": c.lr * getattr(self.loss, "lr_scale", 1.0)})
         if c.optimizer == "sgd":
-            optimizer = torch.optim.SGD(params, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
+            optimizer = torch.optim.SGD(groups, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
         else:
             optimizer_class = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
-            optimizer = optimizer_class(params, lr=c.lr, weight_decay=c.weight_decay)
+            optimizer = optimizer_class(groups, lr=c.lr, weight_decay=c.weight_decay)
         if c.lr_schedule == "constant":
             return optimizer
         steps = max(1, int(self.trainer.estimated_stepping_batches))
@@ -177,6 +184,11 @@ def fit(
     """
     config = config or TrainConfig()
     check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    if getattr(loss, "takes_labelled_batch", False):
+        raise ConfigError(
+            f"{type(loss).__name__} trains on class-labelled batches (embeddings with class ids), not on pairs; "
+            "train it with fit_triplets on a LabeledData"
+        )
     if projection is not None:
         check_projectable(model)
     pl.seed_everything(config.seed, workers=True, verbose=False)
@@ -231,9 +243,11 @@ def run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfi
 
 
 class TripletModule(PairModule):
-    """Online-mining triplet training: batches are ``(x [B, ...], class ids [B])`` (P×K batches);
-    ``loss`` (an :class:`~siamkit.losses.triplet.OnlineTripletLoss`) mines triplets among ``model.embed(x)``.
-    History and checkpoints as in :class:`PairModule`.
+    """Training on class-labelled batches ``(x [B, ...], class ids [B])`` (P×K batches): ``loss`` takes
+    ``(model.embed(x), class ids)`` — an :class:`~siamkit.losses.triplet.OnlineTripletLoss` mines triplets
+    among them, the losses of :mod:`siamkit.losses.batch` / :mod:`siamkit.losses.proxy` score them whole.
+    History and checkpoints as in :class:`PairModule`; the loss's own weights (class proxies) are in the
+    resume checkpoint, not in the model.
     """
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -252,7 +266,9 @@ def fit_triplets(
     projection: nn.Module | None = None,
     val_pairs: PairDataset | None = None,
 ) -> FitResult:
-    """Train ``model`` (e.g. a :class:`~siamkit.nn.models.TripletNet`) with online triplet mining.
+    """Train ``model`` (e.g. a :class:`~siamkit.nn.models.TripletNet`) with a loss on class-labelled batches:
+    online triplet mining, or any loss with ``takes_labelled_batch`` (:mod:`siamkit.losses.batch`,
+    :mod:`siamkit.losses.proxy`; a proxy loss must know ``train_data``'s classes).
 
     Batches hold ``P`` classes × ``K = items_per_class`` items, ``P = min(classes, batch_size // K)``;
     if that caps ``P`` at the number of classes, ``K`` grows to ``batch_size // P`` so batches keep
@@ -266,6 +282,9 @@ def fit_triplets(
     """
     config = config or TrainConfig()
     check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    if not getattr(loss, "takes_labelled_batch", False):
+        raise ConfigError(f"{type(loss).__name__} trains on pairs, not on class-labelled batches; train it with fit")
+    check_items_per_class(items_per_class)
     model_metric, loss_metric = getattr(model, "metric", None), getattr(loss, "metric", None)
     if model_metric is not None and loss_metric is not None and model_metric != loss_metric:
         raise ConfigError(
