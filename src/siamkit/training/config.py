@@ -26,6 +26,11 @@ class TrainConfig:
     ``augment``: training-time augmentations of image batches, names from
     :data:`siamkit.data.augment.AUGMENTATIONS` (``"shift"``, ``"flip"``); validation is never augmented.
     ``lr_schedule``: ``"constant"``, or ``"cosine"`` (decays ``lr`` to 0 over all training steps).
+    ``freeze_backbone``: train only the encoder's last layer (and any head or projection): the backbone of a
+    torchvision-layout encoder (:func:`siamkit.nn.encoders.pretrained.backbone_modules`) keeps its weights, and
+    its BatchNorm layers stay in eval mode (their running statistics frozen too).
+    ``backbone_lr_mult``: the backbone learns at ``lr × backbone_lr_mult`` (e.g. 0.1 to fine-tune pretrained
+    weights gently); everything else at ``lr``.
     """
 
     epochs: int = 10
@@ -46,6 +51,8 @@ class TrainConfig:
     num_nodes: int = 1
     augment: tuple[str, ...] = ()
     lr_schedule: str = "constant"
+    freeze_backbone: bool = False
+    backbone_lr_mult: float = 1.0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -64,3 +71,7 @@ class TrainConfig:
             self.augment = ()
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
+        if not self.backbone_lr_mult > 0:
+            raise ConfigError(
+                f"backbone_lr_mult must be > 0, got {self.backbone_lr_mult}; use freeze_backbone to stop the backbone"
+            )

@@ -22,6 +22,7 @@ from siamkit.data.augment import BatchAugment
 from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
 from siamkit.losses.names import check_loss_fits_model
+from siamkit.nn.encoders.pretrained import backbone_modules, backbone_parameters
 from siamkit.nn.projection import check_projectable, project_pair
 from siamkit.training.config import TrainConfig
 
@@ -37,6 +38,9 @@ class PairModule(pl.LightningModule):
     generator seeded by ``(seed, epoch, batch, rank)``, so a resumed run draws what an unbroken one would.
     With a ``projection`` (:mod:`siamkit.nn.projection`) the loss sees projected embeddings; the projection
     trains along with the model and stays out of it.
+    ``config.freeze_backbone`` / ``backbone_lr_mult`` act on the backbone of a torchvision-layout encoder
+    (:func:`~siamkit.nn.encoders.pretrained.backbone_modules`): frozen, its parameters stop requiring
+    gradients and it stays in eval mode (BatchNorm statistics fixed) whenever the module trains.
     """
 
     def __init__(
@@ -50,6 +54,26 @@ class PairModule(pl.LightningModule):
         self.history: list[dict[str, float]] = []
         self._sums: dict[str, list[torch.Tensor]] = {}
         self.augment = BatchAugment(config.augment) if config.augment else None
+        tunes_backbone = config.freeze_backbone or config.backbone_lr_mult != 1
+        self.backbone = backbone_modules(model) if tunes_backbone else []
+        if tunes_backbone and not self.backbone:
+            raise ConfigError(
+                f"freeze_backbone / backbone_lr_mult need an encoder with a pretrained backbone, and "
+                f"{type(model).__name__} has none; use resnet18, resnet34, resnet50 or mobilenet_v2"
+            )
+        if config.freeze_backbone:
+            for p in backbone_parameters(model):
+                p.requires_grad_(False)
+
+    def on_train_start(self) -> None:  # Lightning keeps the modes it finds; this applies the frozen backbone's
+        self.train()
+
+    def train(self, mode: bool = True) -> "PairModule":
+        super().train(mode)
+        if mode and self.config.freeze_backbone:
+            for module in self.backbone:
+                module.eval()
+        return self
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2, y = batch
@@ -92,9 +116,21 @@ class PairModule(pl.LightningModule):
         self._sums.clear()
         self.history.append(row)
 
-    def configure_optimizers(self):
-        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
+    def _param_groups(self) -> list[dict[str, Any]]:
+        """The head group first (its lr is the one ``history`` logs), then the backbone at ``lr × backbone_lr_mult``;
+        frozen parameters are left out."""
         c = self.config
+        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
+        backbone = backbone_parameters(self.model) if self.backbone else []
+        in_backbone = {id(p) for p in backbone}
+        groups = [{"params": [p for p in params if id(p) not in in_backbone], "lr": c.lr}]
+        if backbone and not c.freeze_backbone:
+            groups.append({"params": backbone, "lr": c.lr * c.backbone_lr_mult})
+        return groups
+
+    def configure_optimizers(self):
+        c = self.config
+        params = self._param_groups()
         if c.optimizer == "sgd":
             optimizer = torch.optim.SGD(params, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
         else:
