@@ -120,7 +120,8 @@ def weights_file(tmp_path) -> Path:
 
 
 def test_checkpoint_keeps_the_pretrained_weights_without_the_file(weights_file, tmp_path):
-    net = build_model(ExperimentConfig(encoder="mobilenet_v2", embedding_dim=16, weights=str(weights_file)), (1, 16, 16))
+    config = ExperimentConfig(encoder="mobilenet_v2", embedding_dim=16, weights=str(weights_file))
+    net = build_model(config, (1, 16, 16))
     loaded_state = torch.load(weights_file, weights_only=True)
     assert torch.equal(net.encoder.features[0][0].weight, loaded_state["features.0.0.weight"])
     save_checkpoint(tmp_path / "m.ckpt", net.eval())
@@ -147,15 +148,19 @@ def test_pretrained_imagenet_reads_the_cache_and_names_the_fix(weights_file, mon
 
 def test_resnet_weights_build_an_imagenet_input_stem(tmp_path):
     torch.save(ResNet18(3, 1000).state_dict(), tmp_path / "r.pth")
-    net = build_model(ExperimentConfig(encoder="resnet18", embedding_dim=8, weights=str(tmp_path / "r.pth")), (1, 8, 8))
+    config = ExperimentConfig(encoder="resnet18", embedding_dim=8, weights=str(tmp_path / "r.pth"))
+    net = build_model(config, (1, 8, 8))
     assert net.encoder.spec_args["imagenet_input"] is True and net.encoder.conv1.in_channels == 3
     assert net.embed(torch.rand(2, 1, 8, 8)).shape == (2, 8)
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [(dict(pretrained="imagenet", weights="w.pth"), "give one of them"), (dict(pretrained="coco"), "unknown pretrained"),
-     (dict(train=TrainConfig(freeze_backbone=True)), "randomly initialized")],
+    [
+        (dict(pretrained="imagenet", weights="w.pth"), "give one of them"),
+        (dict(pretrained="coco"), "unknown pretrained"),
+        (dict(train=TrainConfig(freeze_backbone=True)), "randomly initialized"),
+    ],
 )
 def test_config_refuses_contradictory_weight_options(kwargs, message):
     with pytest.raises(ConfigError, match=message):
