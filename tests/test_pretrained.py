@@ -79,6 +79,17 @@ def test_strict_load_lists_missing_unexpected_and_mismatched_keys():
         load_weights(LeNet(1, 8), state)
 
 
+def test_unusable_weight_files_are_named(tmp_path):
+    with pytest.raises(CheckpointError, match="weights file not found"):
+        load_weights(ResNet18(3, 1000), tmp_path / "none.pth")
+    (tmp_path / "junk.pth").write_bytes(b"\x00junk")
+    with pytest.raises(CheckpointError, match="cannot read weights file .*torch .pth file"):
+        load_weights(ResNet18(3, 1000), tmp_path / "junk.pth")
+    torch.save({"model": ResNet18(3, 1000).state_dict()}, tmp_path / "wrapped.pth")
+    with pytest.raises(CheckpointError, match="is not a state dict"):
+        load_weights(ResNet18(3, 1000), tmp_path / "wrapped.pth")
+
+
 def test_the_head_loads_only_when_its_shape_fits(tmp_path):
     torch.manual_seed(0)
     source = MobileNetV2(3, 1000)

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from siamkit.core.errors import CheckpointError, ConfigError
+from siamkit.core.fileio import load_torch_file
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -65,13 +66,7 @@ def _listed(keys: list[str]) -> str:
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """The ``{name: tensor}`` state dict saved at ``path`` (``torch.load(weights_only=True)``: no code runs)."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"weights file not found: {path}")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt or foreign files
-        raise CheckpointError(f"cannot read weights file {path}: {type(exc).__name__}; is it a torch .pth file?") from None
+    state = load_torch_file(path, "weights file", "is it a torch .pth file?")
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointError(f"{path} is not a state dict (parameter name → tensor) as torchvision saves them")
     return state
