@@ -11,7 +11,8 @@ from torch import nn
 from siamkit.core.errors import ConfigError
 from siamkit.experiments.config import ExperimentConfig
 from siamkit.losses.names import CLASS_WEIGHT_LOSSES, LABELLED_BATCH_LOSSES, loss_from_name
-from siamkit.nn.encoders import build_encoder
+from siamkit.nn.encoders import ENCODERS, build_encoder
+from siamkit.nn.encoders.pretrained import TorchvisionLayout, load_weights
 from siamkit.nn.heads import ClassifierHead, DistanceHead
 from siamkit.nn.models import SiameseNet, TripletNet
 from siamkit.nn.projection import ProjectionHead
@@ -19,8 +20,12 @@ from siamkit.nn.projection import ProjectionHead
 
 def build_model(config: ExperimentConfig, input_shape: tuple[int, ...], **encoder_kwargs: Any) -> SiameseNet:
     """The shared-weight Siamese model the config describes, for inputs of ``input_shape``
-    (``encoder_kwargs``, e.g. a text encoder's ``tokenizer``, go to the encoder)."""
-    encoder = build_encoder(config.encoder, input_shape, config.embedding_dim, **encoder_kwargs)
+    (``encoder_kwargs``, e.g. a text encoder's ``tokenizer``, go to the encoder), starting from the weights
+    ``config.pretrained`` / ``config.weights`` name."""
+    if config.pretrained or config.weights:
+        encoder = build_pretrained_encoder(config, input_shape, **encoder_kwargs)
+    else:
+        encoder = build_encoder(config.encoder, input_shape, config.embedding_dim, **encoder_kwargs)
     if config.loss in LABELLED_BATCH_LOSSES:
         return TripletNet(encoder, config.metric)
     if config.head == "distance":
@@ -28,6 +33,24 @@ def build_model(config: ExperimentConfig, input_shape: tuple[int, ...], **encode
     else:
         head = ClassifierHead(config.embedding_dim, config.features)
     return SiameseNet(encoder, head)
+
+
+def build_pretrained_encoder(config: ExperimentConfig, input_shape: tuple[int, ...], **kwargs: Any) -> nn.Module:
+    """Encoder ``config.encoder`` built for torchvision weights (ImageNet input) with those weights loaded.
+
+    The file is read once here; the encoder's spec does not name it, so a checkpoint keeps the weights itself.
+    """
+    from siamkit.nn.encoders.weights import weights_path
+
+    cls = ENCODERS.get(config.encoder)
+    if not issubclass(cls, TorchvisionLayout):
+        raise ConfigError(
+            f"the {config.encoder} encoder has no torchvision counterpart to take pretrained weights; "
+            "use resnet18, resnet34, resnet50 or mobilenet_v2"
+        )
+    encoder = cls.for_weights(tuple(input_shape), config.embedding_dim, **kwargs)
+    load_weights(encoder, config.weights or weights_path(config.encoder))
+    return encoder
 
 
 def build_projection(config: ExperimentConfig) -> ProjectionHead | None:

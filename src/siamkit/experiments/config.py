@@ -14,6 +14,7 @@ HEAD_LOSSES = {"distance": "contrastive", "classifier": "bce"}
 
 
 PROTOCOLS = ("unseen-classes", "all-classes")
+PRETRAINED = (None, "imagenet")
 
 
 @dataclass
@@ -42,6 +43,11 @@ class ExperimentConfig:
     ``min_count`` times in training, and a text ``encoder`` (``gru``, ``lstm``, ``text_pool``).
     ``projection_dim``: train the loss on a ``Linear(embedding_dim → projection_dim)`` projection of the
     embeddings that is dropped after training (:mod:`siamkit.nn.projection`; distance heads only).
+    ``pretrained="imagenet"``: start the encoder from the cached ImageNet weights (``mobilenet_v2``; fetch them
+    with ``make weights``); ``weights``: a torchvision state-dict file to start ``resnet18``, ``resnet34``,
+    ``resnet50`` or ``mobilenet_v2`` from (see :func:`siamkit.nn.encoders.pretrained.load_weights`). Either way
+    the weights are copied into the trained checkpoint, which later loads without the file.
+    ``train.freeze_backbone`` and ``train.backbone_lr_mult`` choose how much of a pretrained encoder trains.
     """
 
     dataset: str = "digits"
@@ -69,6 +75,8 @@ class ExperimentConfig:
     max_length: int | None = None
     min_count: int = 1
     projection_dim: int | None = None
+    pretrained: str | None = None
+    weights: str | None = None
 
     def __post_init__(self) -> None:
         if self.head not in HEAD_LOSSES:
@@ -90,6 +98,15 @@ class ExperimentConfig:
             self.held_out = []
         if self.projection_dim is not None and self.projection_dim < 1:
             raise ConfigError(f"projection_dim must be ≥ 1 (or None for no projection head), got {self.projection_dim}")
+        if self.pretrained not in PRETRAINED:
+            raise ConfigError(f"unknown pretrained weights '{self.pretrained}'; choose imagenet, or none")
+        if self.pretrained and self.weights:
+            raise ConfigError("--pretrained and --weights both name starting weights; give one of them")
+        if self.train.freeze_backbone and not (self.pretrained or self.weights):
+            raise ConfigError(
+                "--freeze-backbone would freeze randomly initialized weights; "
+                "add --pretrained imagenet or --weights FILE"
+            )
 
     @property
     def seed(self) -> int:

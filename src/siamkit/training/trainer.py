@@ -23,6 +23,7 @@ from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
 from siamkit.data.triplets import check_items_per_class
 from siamkit.losses.names import check_loss_fits_model
+from siamkit.nn.encoders.pretrained import backbone_modules, backbone_parameters
 from siamkit.nn.projection import check_projectable, project_pair
 from siamkit.training.best import BestOnValidation
 from siamkit.training.config import TrainConfig
@@ -41,6 +42,9 @@ class PairModule(pl.LightningModule):
     trains along with the model and stays out of it.
     With ``best`` (:class:`~siamkit.training.best.BestOnValidation`) each row also has ``val_roc_auc`` and
     training stops early once it has not improved for ``config.patience`` epochs.
+    ``config.freeze_backbone`` / ``backbone_lr_mult`` act on the backbone of a torchvision-layout encoder
+    (:func:`~siamkit.nn.encoders.pretrained.backbone_modules`): frozen, its parameters stop requiring
+    gradients and it stays in eval mode (BatchNorm statistics fixed) whenever the module trains.
     """
 
     def __init__(
@@ -60,6 +64,26 @@ class PairModule(pl.LightningModule):
         self.history: list[dict[str, float]] = []
         self._sums: dict[str, list[torch.Tensor]] = {}
         self.augment = BatchAugment(config.augment) if config.augment else None
+        tunes_backbone = config.freeze_backbone or config.backbone_lr_mult != 1
+        self.backbone = backbone_modules(model) if tunes_backbone else []
+        if tunes_backbone and not self.backbone:
+            raise ConfigError(
+                f"freeze_backbone / backbone_lr_mult need an encoder with a pretrained backbone, and "
+                f"{type(model).__name__} has none; use resnet18, resnet34, resnet50 or mobilenet_v2"
+            )
+        if config.freeze_backbone:
+            for p in backbone_parameters(model):
+                p.requires_grad_(False)
+
+    def on_train_start(self) -> None:  # Lightning keeps the modes it finds; this applies the frozen backbone's
+        self.train()
+
+    def train(self, mode: bool = True) -> "PairModule":
+        super().train(mode)
+        if mode and self.config.freeze_backbone:
+            for module in self.backbone:
+                module.eval()
+        return self
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2, y = batch
@@ -105,15 +129,25 @@ class PairModule(pl.LightningModule):
             self.trainer.should_stop = self.trainer.should_stop or stop
         self.history.append(row)
 
-    def configure_optimizers(self):
-        """One optimizer over the model and projection; a loss's own weights (class proxies) get a second
-        parameter group at ``loss.lr_scale`` × ``lr`` (the cosine schedule decays both alike)."""
+    def _param_groups(self) -> list[dict[str, Any]]:
+        """The head group first (its lr is the one ``history`` logs), then the backbone at ``lr × backbone_lr_mult``
+        (frozen parameters left out), then a loss's own weights (class proxies) at ``loss.lr_scale × lr``.
+        The cosine schedule decays every group alike."""
         c = self.config
         params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
-        groups = [{"params": params}]
+        backbone = backbone_parameters(self.model) if self.backbone else []
+        in_backbone = {id(p) for p in backbone}
+        groups = [{"params": [p for p in params if id(p) not in in_backbone], "lr": c.lr}]
+        if backbone and not c.freeze_backbone:
+            groups.append({"params": backbone, "lr": c.lr * c.backbone_lr_mult})
         loss_params = list(self.loss.parameters())
         if loss_params:
             groups.append({"params": loss_params, "lr": c.lr * getattr(self.loss, "lr_scale", 1.0)})
+        return groups
+
+    def configure_optimizers(self):
+        c = self.config
+        groups = self._param_groups()
         if c.optimizer == "sgd":
             optimizer = torch.optim.SGD(groups, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
         else:
