@@ -36,7 +36,8 @@ from siamkit.nn.encoders import build_encoder
 from siamkit.nn.heads import DistanceHead
 from siamkit.nn.models import SiameseNet
 from siamkit.training.config import TrainConfig
-from siamkit.training.trainer import PairModule, run_trainer
+from siamkit.training.module import PairModule
+from siamkit.training.trainer import run_trainer
 
 INPUTS = {"lenet": (1, 28, 28), "small_cnn": (1, 40, 50)}
 EMBEDDING = {"lenet": 32, "small_cnn": 100}
@@ -100,7 +101,7 @@ def reference_pairs_per_second(encoder: nn.Module, data: LabeledData, batch: int
 
 
 class TimedPairModule(PairModule):
-    """:class:`~siamkit.training.trainer.PairModule` that times batches 1…n (batch 0 is the warm-up)."""
+    """:class:`~siamkit.training.module.PairModule` that times batches 1…n (batch 0 is the warm-up)."""
 
     def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
         if batch_idx == 0:

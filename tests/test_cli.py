@@ -7,7 +7,6 @@ from PIL import Image
 
 from siamkit.cli import run
 
-
 COMMANDS = [
     "train", "eval", "verify", "enroll", "search", "serve", "export", "oneshot", "doctor", "compare", "track",
     "train-tracker",

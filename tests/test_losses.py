@@ -12,7 +12,13 @@ from pytorch_metric_learning import reducers as pml_reducers
 from siamkit.core.errors import ConfigError, LabelError
 from siamkit.experiments.build import build_loss, build_model
 from siamkit.experiments.config import ExperimentConfig
-from siamkit.losses.names import CLASS_WEIGHT_LOSSES, LABELLED_BATCH_LOSSES, LOSSES, check_loss_fits_model, loss_from_name
+from siamkit.losses.names import (
+    CLASS_WEIGHT_LOSSES,
+    LABELLED_BATCH_LOSSES,
+    LOSSES,
+    check_loss_fits_model,
+    loss_from_name,
+)
 from siamkit.losses.pair import (
     ContrastiveFunction,
     ContrastiveLoss,

@@ -15,7 +15,8 @@ from siamkit.losses.pair import ContrastiveLoss
 from siamkit.nn.encoders import LeNet, MobileNetV2, ResNet18, ResNet34, ResNet50, load_weights
 from siamkit.nn.encoders.pretrained import ImageNetInput, backbone_parameters
 from siamkit.training.config import TrainConfig
-from siamkit.training.trainer import PairModule, fit
+from siamkit.training.module import PairModule
+from siamkit.training.trainer import fit
 
 MOBILENET_KEYS = Path(__file__).parent / "data" / "torchvision_mobilenet_v2_keys.txt"
 

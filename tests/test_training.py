@@ -8,7 +8,8 @@ from siamkit.nn.encoders import LeNet
 from siamkit.nn.heads import ClassifierHead, DistanceHead
 from siamkit.nn.models import SiameseNet
 from siamkit.training.config import TrainConfig
-from siamkit.training.trainer import PairModule, fit
+from siamkit.training.module import PairModule
+from siamkit.training.trainer import fit
 
 
 def _train(epochs=2, checkpoint_dir=None, resume=False, seed=0, head=None, loss=None, **config_kwargs):

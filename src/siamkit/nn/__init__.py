@@ -2,7 +2,7 @@
 one score per pair ``[B]``), ``models`` (Siamese, pseudo-Siamese, triplet, 2-channel, single-branch) and
 ``projection`` (training-only projection head)."""
 
-from siamkit.nn.encoders import ENCODERS, LeNet, MLP, PooledSmallCNN, ResNet18, ResNet34, SmallCNN, build_encoder
+from siamkit.nn.encoders import ENCODERS, MLP, LeNet, PooledSmallCNN, ResNet18, ResNet34, SmallCNN, build_encoder
 from siamkit.nn.heads import HEADS, ClassifierHead, DistanceHead
 from siamkit.nn.models import MODELS, PseudoSiameseNet, SiameseNet, SingleBranchClassifier, TripletNet, TwoChannelNet
 from siamkit.nn.projection import ProjectionHead

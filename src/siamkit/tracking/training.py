@@ -1,6 +1,6 @@
 """Training a SiamFC network on exemplar/search pairs cut from synthetic videos.
 
-Training reuses siamkit's Lightning machinery: :class:`siamkit.training.trainer.PairModule` with batches
+Training reuses siamkit's Lightning machinery: :class:`siamkit.training.module.PairModule` with batches
 ``(exemplar [B, 3, 127, 127], search [B, 3, 255, 255], y [B])``, where ``y = 1`` (same target, the
 siamkit convention) and :class:`~siamkit.tracking.loss.SiamFCLoss` turns it into a score-map label
 with positives around the centre. Progress bars, checkpoints, resume and precision are Lightning's.
@@ -19,7 +19,8 @@ from siamkit.tracking.loss import SiamFCLoss
 from siamkit.tracking.model import SiamFC
 from siamkit.tracking.synthetic import SyntheticVideo, VideoConfig
 from siamkit.training.config import TrainConfig
-from siamkit.training.trainer import FitResult, PairModule, run_trainer
+from siamkit.training.module import PairModule
+from siamkit.training.trainer import FitResult, run_trainer
 
 TRAIN_SEED = 0  # videos for training use seeds TRAIN_SEED + i …
 VAL_SEED = 500_000  # … validation ones VAL_SEED + i …

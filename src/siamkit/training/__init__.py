@@ -9,8 +9,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "TrainConfig": "siamkit.training.config",
         "FitResult": "siamkit.training.trainer",
-        "PairModule": "siamkit.training.trainer",
-        "TripletModule": "siamkit.training.trainer",
+        "PairModule": "siamkit.training.module",
+        "TripletModule": "siamkit.training.module",
         "fit": "siamkit.training.trainer",
         "fit_triplets": "siamkit.training.trainer",
     },

@@ -1,7 +1,7 @@
-"""Training with Lightning: a LightningModule for pair models and :func:`fit`.
+"""Training with Lightning: :func:`fit` (pair batches) and :func:`fit_triplets` (labelled P×K batches).
 
-``fit`` gives progress bars, per-epoch checkpoints (``checkpoint_dir/last.ckpt``), resume,
-precision settings and Lightning's strategies; it is deterministic for a given ``seed``.
+Both give progress bars, per-epoch checkpoints (``checkpoint_dir/last.ckpt``), resume, precision
+settings and Lightning's strategies; they are deterministic for a given ``seed``.
 """
 
 from __future__ import annotations
@@ -10,164 +10,22 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import lightning.pytorch as pl
 import torch
 from torch import nn
 
 from siamkit.core.errors import ConfigError
-from siamkit.core.registry import spec_of
-from siamkit.data.augment import BatchAugment
 from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
 from siamkit.data.triplets import check_items_per_class
 from siamkit.losses.names import check_loss_fits_model
-from siamkit.nn.encoders.pretrained import backbone_modules, backbone_parameters
-from siamkit.nn.projection import check_projectable, project_pair
+from siamkit.nn.projection import check_projectable
 from siamkit.training.best import BestOnValidation
 from siamkit.training.config import TrainConfig
+from siamkit.training.module import PairModule, TripletModule
 
-__all__ = ["FitResult", "PairModule", "TrainConfig", "TripletModule", "fit", "fit_triplets"]
-
-
-class PairModule(pl.LightningModule):
-    """Wraps a pair model and a pair loss; batches are ``(x1, x2, y)`` with y 1 = same.
-
-    ``history`` holds one dict per epoch: ``epoch``, ``lr`` (the learning rate at the epoch's end),
-    ``train_loss`` and, with validation pairs, ``val_loss`` (means over pairs). It is saved in checkpoints, so a resumed run keeps it.
-    With ``config.augment``, training batches (each side of a pair on its own) are augmented with a
-    generator seeded by ``(seed, epoch, batch, rank)``, so a resumed run draws what an unbroken one would.
-    With a ``projection`` (:mod:`siamkit.nn.projection`) the loss sees projected embeddings; the projection
-    trains along with the model and stays out of it.
-    With ``best`` (:class:`~siamkit.training.best.BestOnValidation`) each row also has ``val_roc_auc`` and
-    training stops early once it has not improved for ``config.patience`` epochs.
-    ``config.freeze_backbone`` / ``backbone_lr_mult`` act on the backbone of a torchvision-layout encoder
-    (:func:`~siamkit.nn.encoders.pretrained.backbone_modules`): frozen, its parameters stop requiring
-    gradients and it stays in eval mode (BatchNorm statistics fixed) whenever the module trains.
-    """
-
-    def __init__(
-        self,
-        model: nn.Module,
-        loss: nn.Module,
-        config: TrainConfig,
-        projection: nn.Module | None = None,
-        best: BestOnValidation | None = None,
-    ) -> None:
-        super().__init__()
-        self.model = model
-        self.loss = loss
-        self.config = config
-        self.projection = projection
-        self.best = best
-        self.history: list[dict[str, float]] = []
-        self._sums: dict[str, list[torch.Tensor]] = {}
-        self.augment = BatchAugment(config.augment) if config.augment else None
-        tunes_backbone = config.freeze_backbone or config.backbone_lr_mult != 1
-        self.backbone = backbone_modules(model) if tunes_backbone else []
-        if tunes_backbone and not self.backbone:
-            raise ConfigError(
-                f"freeze_backbone / backbone_lr_mult need an encoder with a pretrained backbone, and "
-                f"{type(model).__name__} has none; use resnet18, resnet34, resnet50 or mobilenet_v2"
-            )
-        if config.freeze_backbone:
-            for p in backbone_parameters(model):
-                p.requires_grad_(False)
-
-    def on_train_start(self) -> None:  # Lightning keeps the modes it finds; this applies the frozen backbone's
-        self.train()
-
-    def train(self, mode: bool = True) -> "PairModule":
-        super().train(mode)
-        if mode and self.config.freeze_backbone:
-            for module in self.backbone:
-                module.eval()
-        return self
-
-    def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
-        x1, x2, y = batch
-        scores = self.model(x1, x2) if self.projection is None else project_pair(self.model, self.projection, x1, x2)
-        return self.loss(scores, y), y
-
-    def _step(self, batch, stage: str) -> torch.Tensor:
-        loss, y = self._batch_loss(batch)
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))
-        total = self._sums.setdefault(stage, [loss.new_zeros((), dtype=torch.float32)] * 2)
-        total[0] = total[0] + loss.detach().float() * len(y)
-        total[1] = total[1] + len(y)
-        return loss
-
-    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        if self.augment is not None:
-            batch = self._augmented(batch, batch_idx)
-        return self._step(batch, "train")
-
-    def _augmented(self, batch, batch_idx: int):
-        """``(*inputs, labels)`` with every input batch augmented; labels unchanged."""
-        *inputs, labels = batch
-        seed = self.config.seed + 1_000_003 * self.current_epoch + 7_919 * batch_idx + 104_729 * self.global_rank
-        generator = torch.Generator().manual_seed(seed)
-        return (*(self.augment(x, generator) for x in inputs), labels)
-
-    def validation_step(self, batch, batch_idx: int) -> None:
-        self._step(batch, "val")
-
-    def setup(self, stage: str) -> None:  # before DDP wraps the model, so its gradient buckets match the layout
-        if self.config.channels_last:
-            self.model.to(memory_format=torch.channels_last)
-
-    def on_train_epoch_end(self) -> None:
-        row: dict[str, float] = {"epoch": self.current_epoch, "lr": self.optimizers().param_groups[0]["lr"]}
-        for stage, (loss_sum, count) in self._sums.items():
-            if stage == "train":  # under DDP each rank trained on its own share: add all shares up
-                loss_sum, count = (self.trainer.strategy.reduce(t, reduce_op="sum") for t in (loss_sum, count))
-            row[f"{stage}_loss"] = float(loss_sum / count.clamp_min(1))
-        self._sums.clear()
-        if self.best is not None:
-            row["val_roc_auc"], stop = self.best.after_epoch(self.model, self.current_epoch)
-            self.trainer.should_stop = self.trainer.should_stop or stop
-        self.history.append(row)
-
-    def _param_groups(self) -> list[dict[str, Any]]:
-        """The head group first (its lr is the one ``history`` logs), then the backbone at ``lr × backbone_lr_mult``
-        (frozen parameters left out), then a loss's own weights (class proxies) at ``loss.lr_scale × lr``.
-        The cosine schedule decays every group alike."""
-        c = self.config
-        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
-        backbone = backbone_parameters(self.model) if self.backbone else []
-        in_backbone = {id(p) for p in backbone}
-        groups = [{"params": [p for p in params if id(p) not in in_backbone], "lr": c.lr}]
-        if backbone and not c.freeze_backbone:
-            groups.append({"params": backbone, "lr": c.lr * c.backbone_lr_mult})
-        loss_params = list(self.loss.parameters())
-        if loss_params:
-            groups.append({"params": loss_params, "lr": c.lr * getattr(self.loss, "lr_scale", 1.0)})
-        return groups
-
-    def configure_optimizers(self):
-        c = self.config
-        groups = self._param_groups()
-        if c.optimizer == "sgd":
-            optimizer = torch.optim.SGD(groups, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
-        else:
-            optimizer_class = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
-            optimizer = optimizer_class(groups, lr=c.lr, weight_decay=c.weight_decay)
-        if c.lr_schedule == "constant":
-            return optimizer
-        steps = max(1, int(self.trainer.estimated_stepping_batches))
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["siamkit"] = {"model_spec": spec_of(self.model), "history": self.history}
-        if self.best is not None:
-            checkpoint["siamkit"]["best"] = self.best.state_dict()
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        self.history = list(checkpoint.get("siamkit", {}).get("history", []))
-        if self.best is not None and "best" in checkpoint.get("siamkit", {}):
-            self.best.load_state_dict(checkpoint["siamkit"]["best"])
+__all__ = ["FitResult", "fit", "fit_triplets", "run_trainer"]
 
 
 @dataclass
@@ -274,20 +132,6 @@ def run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfi
         warnings.filterwarnings("ignore", message=".*sync_dist=True.*")
         warnings.filterwarnings("ignore", message=".*`isinstance\\(treespec, LeafSpec\\)`.*")
         trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path)
-
-
-class TripletModule(PairModule):
-    """Training on class-labelled batches ``(x [B, ...], class ids [B])`` (P×K batches): ``loss`` takes
-    ``(model.embed(x), class ids)`` — an :class:`~siamkit.losses.triplet.OnlineTripletLoss` mines triplets
-    among them, the losses of :mod:`siamkit.losses.batch` / :mod:`siamkit.losses.proxy` score them whole.
-    History and checkpoints as in :class:`PairModule`; the loss's own weights (class proxies) are in the
-    resume checkpoint, not in the model.
-    """
-
-    def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
-        x, y = batch
-        embeddings = self.model.embed(x)
-        return self.loss(embeddings if self.projection is None else self.projection(embeddings), y), y
 
 
 def fit_triplets(
