@@ -42,7 +42,7 @@ def test_every_train_option_is_a_config_field_with_its_default():
     mirrored = set(options) - NOT_CONFIG["train"]
     assert mirrored <= field_names(ExperimentConfig) | field_names(TrainConfig), "a train option without a config field"
     # an instance's values are the defaults, but for loss, which __post_init__ fills in from the head
-    defaults = {**vars(ExperimentConfig()), **vars(ExperimentConfig().train), "loss": ExperimentConfig.loss}
+    defaults = {**vars(ExperimentConfig()), **vars(ExperimentConfig().train), "loss": ExperimentConfig.loss, "metric": ExperimentConfig.metric}
     scalars = {name for name in mirrored if not isinstance(defaults[name], tuple)}
     assert mirrored - scalars == {"text_columns", "augment"}
     assert {name: options[name] for name in scalars} == {name: defaults[name] for name in scalars}

@@ -38,7 +38,32 @@ def print_metrics(metrics: dict, title: str) -> None:
     else:
         first, columns = "pairs", PAIR_COLUMNS
         rows = [("test (seen classes)", metrics)]
+        rows += [(f"  {baseline_title(name)}", b) for name, b in metrics.get("baselines", {}).items()]
         if "unseen_classes" in metrics:
             unseen = metrics["unseen_classes"]
             rows.append((f"unseen classes {','.join(unseen['classes'])}", unseen))
+            rows += [(f"  {baseline_title(name)}", b["unseen_classes"]) for name, b in metrics.get("baselines", {}).items()]
     print_table(title, first, columns, rows)
+    print_lifts(metrics)
+
+
+def baseline_title(name: str) -> str:
+    from siamkit.evaluation.baselines import BASELINE_TITLES
+
+    return BASELINE_TITLES.get(name, name)
+
+
+def print_lifts(metrics: dict) -> None:
+    """One line per part: the model's ROC AUC against the best baseline's, and a named finding when it is not above."""
+    import typer
+
+    from siamkit.evaluation.baselines import below_baseline
+
+    lifts = metrics.get("lift_over_best_baseline", {})
+    for part, lift in lifts.items():
+        typer.echo(
+            f"{part.replace('_', ' ')}: ROC AUC {lift['lift']:+.4f} over the best untrained baseline "
+            f"({baseline_title(lift['best_baseline'])}, {lift['baseline_roc_auc']:.4f})"
+        )
+    for message in below_baseline(lifts):
+        typer.echo(f"warning: {message}", err=True)

@@ -33,6 +33,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "held_out": csv,
     "image_size": parse_size,
     "pairs_csv": lambda path: None if path is None else str(path),
+    "weights": lambda path: None if path is None else str(path),
     "augment": lambda text: text or (),
 }
 
@@ -58,10 +59,12 @@ def train(
     ),
     protocol: str = _option("protocol", "unseen-classes (hold classes out, report them apart) or all-classes."),
     encoder: str = _option(
-        "encoder", "Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18 or resnet34."
+        "encoder", "Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18, resnet34, resnet50 or mobilenet_v2."
     ),
     head: str = _option("head", "Pair head: distance (contrastive loss) or classifier (BCE)."),
-    metric: str = _option("metric", "Distance head metric: euclidean, squared_euclidean, cosine."),
+    metric: Optional[str] = _option(
+        "metric", "Distance head metric: euclidean, squared_euclidean, cosine (default: the loss's own, else euclidean)."
+    ),
     embedding_dim: int = _option("embedding_dim", "Embedding size D."),
     projection_dim: Optional[int] = _option(
         "projection_dim",
@@ -69,7 +72,9 @@ def train(
         min=1,
     ),
     loss: Optional[str] = _option(
-        "loss", "Loss: contrastive, triplet, bce, ce, cosine, hinge or mse (default: the head's usual loss)."
+        "loss",
+        "Loss: contrastive, triplet, bce, ce, cosine, hinge or mse on pairs; multi_similarity, supcon, ntxent, circle, "
+        "proxy_anchor, arcface or normalized_softmax on P×K batches (default: the head's usual loss).",
     ),
     mining: str = _option("mining", "Triplet mining: batch_hard, batch_all or semi_hard."),
     margin: Optional[float] = _option("margin", "Loss margin (distance units; default: the loss's own)."),
@@ -83,6 +88,16 @@ def train(
         "Augment training images: shift (up to 10 % of the side), flip (left-right), or shift,flip.",
         shown=joined,
     ),
+    keep_best: bool = _option("train.keep_best", "End with the epoch whose validation pairs verify best (ROC AUC)."),
+    patience: Optional[int] = _option(
+        "train.patience", "Stop after this many epochs without a better validation ROC AUC.", min=1
+    ),
+    pretrained: Optional[str] = _option("pretrained", "Start the encoder from bundled weights: imagenet (mobilenet_v2)."),
+    weights: Optional[Path] = _option(
+        "weights", "Start the encoder from a torchvision-format state dict (resnet18/34/50, mobilenet_v2)."
+    ),
+    freeze_backbone: bool = _option("train.freeze_backbone", "Train only the encoder's last layer (BatchNorm frozen)."),
+    backbone_lr_mult: float = _option("train.backbone_lr_mult", "The backbone learns at lr × this."),
     train_pairs: int = _option("train_pairs", "Training pairs drawn afresh each epoch.", min=1),
     eval_pairs: int = _option("eval_pairs", "Pairs per evaluation split.", min=1),
     held_out: Optional[str] = _option(

@@ -21,11 +21,16 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
 from siamkit.core.errors import DataError
 from siamkit.data.labeled import LabeledData, as_float
+from siamkit.evaluation.calibrated import calibrate
+from siamkit.evaluation.metrics import calibrate_threshold, verification_report
+from siamkit.evaluation.parts import PartResult, evaluate_parts
 from siamkit.nn.heads import DistanceHead
 from siamkit.nn.models import SiameseNet
 
@@ -94,3 +99,64 @@ def baseline_models(train: LabeledData, components: int = PCA_COMPONENTS) -> dic
         "pca_l2": SiameseNet(PCAProjection(components).fit(train.x), DistanceHead("euclidean")),
     }
     return {name: model.eval() for name, model in models.items()}
+
+
+def evaluate_baselines(
+    train: LabeledData,
+    val_pairs,
+    parts: dict[str, LabeledData],
+    num_pairs: int,
+    seed: int,
+    held_out: list[str] | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[PartResult]]]:
+    """Every baseline scored like the model: threshold calibrated on ``val_pairs``, then
+    :func:`~siamkit.evaluation.parts.evaluate_parts` on the same ``parts`` with the same ``seed`` (so the
+    same pairs and few-shot episodes). Returns ``{name: metrics}`` and ``{name: part results}``."""
+    metrics, results = {}, {}
+    for name, model in baseline_models(train).items():
+        calibrated = calibrate(model, val_pairs)
+        metrics[name], results[name] = evaluate_parts(
+            model, parts, calibrated.threshold, model.score_kind, num_pairs, seed, held_out
+        )
+    return metrics, results
+
+
+def lift_over_baselines(model_auc: float, baseline_aucs: dict[str, float]) -> dict[str, Any]:
+    """How far the model's ROC AUC is above the best untrained baseline's (negative: below it)."""
+    best = max(baseline_aucs, key=baseline_aucs.get)
+    return {"best_baseline": best, "baseline_roc_auc": baseline_aucs[best], "lift": model_auc - baseline_aucs[best]}
+
+
+def part_lifts(metrics: dict[str, Any], baselines: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``lift_over_best_baseline`` per part of ``siamkit eval``-shaped ``metrics``: the first part (top level,
+    under its name in ``metrics["parts"]``) and ``unseen_classes`` when present."""
+    def auc(m: dict[str, Any], key: str | None) -> float:
+        return (m if key is None else m[key])["roc_auc"]
+
+    lifts = {}
+    for part, key in ((metrics["parts"][0], None), ("unseen_classes", "unseen_classes")):
+        if key is None or key in metrics:
+            lifts[part] = lift_over_baselines(auc(metrics, key), {n: auc(b, key) for n, b in baselines.items()})
+    return lifts
+
+
+def below_baseline(lifts: dict[str, dict[str, Any]]) -> list[str]:
+    """One ``transfer.below_baseline`` message per part where the model's ROC AUC is not above the best baseline's."""
+    return [
+        f"transfer.below_baseline: on {part.replace('_', ' ')} the model's ROC AUC is {lift['lift']:+.4f} against "
+        f"{BASELINE_TITLES.get(lift['best_baseline'], lift['best_baseline'])} ({lift['baseline_roc_auc']:.4f}); "
+        "the training did not learn a similarity that transfers. Fix: keep the best epoch on validation pairs "
+        "(--keep-best, --patience), augment (--augment), try a loss that keeps more of the input (--loss ntxent, "
+        "supcon) or a pretrained encoder (--pretrained imagenet)"
+        for part, lift in lifts.items()
+        if lift["lift"] <= 0
+    ]
+
+
+def similarity_baseline_report(
+    val_similarity: torch.Tensor, val_labels: torch.Tensor, similarity: torch.Tensor, labels: torch.Tensor
+) -> dict[str, Any]:
+    """Verification metrics of a similarity baseline (e.g. text bag-of-words cosine ``[P]``), its threshold
+    calibrated on its own validation scores."""
+    threshold = calibrate_threshold(val_similarity, val_labels, "similarity")
+    return verification_report(similarity, labels, "similarity", threshold).as_dict()

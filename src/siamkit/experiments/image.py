@@ -7,14 +7,12 @@ checkpoint, ``metrics.json``, ``history.csv`` and plots in one output folder.
 
 from __future__ import annotations
 
-import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from siamkit.core.conventions import to_similarity
 from siamkit.core.errors import ConfigError
 from siamkit.data import (
     LabeledData,
@@ -22,11 +20,10 @@ from siamkit.data import (
     load_dataset,
 )
 from siamkit.data.sharding import rank_and_world_size
-from siamkit.evaluation.inference import pair_scores
-from siamkit.evaluation.metrics import calibrate_threshold, verification_report
 from siamkit.experiments.build import build_loss, build_model, build_projection
 from siamkit.experiments.config import ExperimentConfig
 from siamkit.experiments.outputs import write_run_outputs, write_samples
+from siamkit.experiments.pipeline import train_and_calibrate, with_checkpoint_dir
 from siamkit.experiments.splits import split_data
 from siamkit.losses.names import LABELLED_BATCH_LOSSES
 
@@ -42,9 +39,10 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
     :mod:`siamkit.evaluation.parts`) and Lightning's ``checkpoints/last.ckpt`` (for resume).
     Under DDP, only rank 0 evaluates and writes; the other ranks return ``{}`` after training.
     """
-    from siamkit.evaluation.parts import PART_SEED_OFFSETS, PART_TITLES, evaluate_parts, training_parts
+    from siamkit.evaluation.baselines import evaluate_baselines, part_lifts
+    from siamkit.evaluation.parts import PART_SEED_OFFSETS, evaluate_parts, training_parts
     from siamkit.experiments.text import is_text_experiment, run_text_training
-    from siamkit.reporting.folder import build_report
+    from siamkit.reporting.folder import build_report, part_curves
     from siamkit.reporting.plots import plot_roc
     from siamkit.training.trainer import fit, fit_triplets
 
@@ -65,22 +63,32 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
     projection = build_projection(config)
     loss = build_loss(config, classes=torch.unique(splits.train.y))
     val_pairs = PairDataset(splits.val, config.eval_pairs, seed=config.seed + PART_SEED_OFFSETS["val"])
-
-    train_config = replace(config.train, checkpoint_dir=config.train.checkpoint_dir or out_dir / "checkpoints")
-    started = time.perf_counter()
+    train_config = with_checkpoint_dir(config.train, out_dir)
     if config.loss in LABELLED_BATCH_LOSSES:
-        result = fit_triplets(model, loss, splits.train, splits.val, train_config, config.items_per_class, projection)
+        def train():
+            return fit_triplets(
+                model, loss, splits.train, splits.val, train_config, config.items_per_class, projection, val_pairs
+            )
     else:
-        train_pairs = PairDataset(splits.train, config.train_pairs, seed=config.seed)
-        result = fit(model, loss, train_pairs, val_pairs, train_config, projection)
-    train_seconds = time.perf_counter() - started
+        def train():
+            train_pairs = PairDataset(splits.train, config.train_pairs, seed=config.seed)
+            return fit(model, loss, train_pairs, val_pairs, train_config, projection)
+    trained = train_and_calibrate(model, train, val_pairs)
     if rank_and_world_size()[0] != 0:
         return {}
 
-    val_scores, val_labels = pair_scores(model, val_pairs)
-    threshold = calibrate_threshold(val_scores, val_labels, model.score_kind)
+    parts = training_parts(splits)
+    metrics, results = evaluate_parts(
+        model, parts, trained.threshold, model.score_kind, config.eval_pairs, config.seed, splits.held_out
+    )
+    metrics["val"] = trained.val_report()
+    metrics["baselines"], baseline_results = evaluate_baselines(
+        splits.train, val_pairs, parts, config.eval_pairs, config.seed, splits.held_out
+    )
+    metrics["lift_over_best_baseline"] = part_lifts(metrics, metrics["baselines"])
+    metrics.update(train_seconds=trained.train_seconds, epochs=len(trained.history))
     meta: dict[str, Any] = {
-        "threshold": threshold,
+        "threshold": trained.threshold,
         "score_kind": model.score_kind,
         "input_shape": list(data.input_shape),
         "dataset": config.dataset,
@@ -88,21 +96,15 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
         "split": {"held_out": splits.held_out, "fractions": list(config.fractions), "seed": config.seed},
         "eval_pairs": config.eval_pairs,
         "experiment": {k: v for k, v in asdict(config).items() if k != "train"},
+        "metrics": metrics,
     }
-    metrics, results = evaluate_parts(
-        model, training_parts(splits), threshold, model.score_kind, config.eval_pairs, config.seed, splits.held_out
-    )
-    metrics["val"] = verification_report(val_scores, val_labels, model.score_kind, threshold).as_dict()
-    metrics.update(train_seconds=round(train_seconds, 2), epochs=len(result.history))
-    meta["metrics"] = metrics
-
-    write_run_outputs(out_dir, model, meta, metrics, result.history)
-    curves = {"validation": (to_similarity(val_scores, model.score_kind), val_labels)}
-    curves.update({PART_TITLES[r.name]: (to_similarity(r.scores, model.score_kind), r.pairs.labels) for r in results})
+    write_run_outputs(out_dir, model, meta, metrics, trained.history)
+    curves = {"validation": trained.val_curve(), **part_curves(results, model.score_kind)}
     plot_roc(curves, out_dir / "roc.png")
     write_samples(splits.test, out_dir / "samples")
     build_report(
-        out_dir / "report", results, metrics, threshold, model.score_kind,
-        f"siamkit train · {config.dataset} · {config.encoder} + {config.head} head", result.history,
+        out_dir / "report", results, metrics, trained.threshold, model.score_kind,
+        f"siamkit train · {config.dataset} · {config.encoder} + {config.head} head", trained.history,
+        baseline_results,
     )
     return metrics

@@ -11,6 +11,7 @@ import torch
 
 from siamkit.core.conventions import to_similarity
 from siamkit.core.fileio import write_json
+from siamkit.evaluation.baselines import BASELINE_TITLES
 from siamkit.evaluation.parts import PART_TITLES, PartResult
 
 
@@ -18,6 +19,11 @@ def read_history(path: str | Path) -> list[dict[str, float]]:
     """The per-epoch rows of a ``history.csv`` written by training (empty cells dropped)."""
     with Path(path).open(newline="") as f:
         return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+
+
+def part_curves(results: list[PartResult], score_kind: str, suffix: str = "") -> dict[str, tuple]:
+    """``{part title + suffix: (similarity [P], labels [P])}`` of evaluated parts, for ROC plots."""
+    return {PART_TITLES[r.name] + suffix: (to_similarity(r.scores, score_kind), r.pairs.labels) for r in results}
 
 
 def build_report(
@@ -28,8 +34,10 @@ def build_report(
     score_kind: str,
     title: str,
     history: list[dict[str, float]] | None = None,
+    baselines: dict[str, list[PartResult]] | None = None,
 ) -> Path:
-    """Write the plots, ``metrics.json`` and ``index.html`` of ``results`` to ``out_dir``; returns the page."""
+    """Write the plots, ``metrics.json`` and ``index.html`` of ``results`` to ``out_dir``; returns the page.
+    ``baselines`` (name → the same parts scored by an untrained baseline) join the ROC plots and the table."""
     from siamkit.reporting.html import write_html_report
     from siamkit.reporting.plots import (
         plot_embedding_2d,
@@ -44,9 +52,10 @@ def build_report(
     if history:
         plot_loss(history, out_dir / "loss.png")
         figures.append(("loss.png", "Training and validation loss per epoch"))
-    curves = {
-        PART_TITLES[r.name]: (to_similarity(r.scores, score_kind), r.pairs.labels) for r in results
-    }
+    baselines = baselines or {}
+    curves = part_curves(results, score_kind)
+    for name, parts in baselines.items():
+        curves.update(part_curves(parts, "distance", f" · {BASELINE_TITLES.get(name, name)}"))
     plot_roc(curves, out_dir / "roc.png")
     plot_roc(curves, out_dir / "roc_log.png", log_x=True)
     figures += [("roc.png", "ROC curve"), ("roc_log.png", "ROC curve, false accept rate on a log scale")]
@@ -75,4 +84,11 @@ def build_report(
         "TAR@FAR is read off each part's own ROC; retrieval and few-shot metrics use the part's item embeddings.",
     ]
     columns = {PART_TITLES[r.name]: r.metrics for r in results}
+    for name, parts in baselines.items():
+        columns.update({f"{PART_TITLES[r.name]} · {BASELINE_TITLES.get(name, name)}": r.metrics for r in parts})
+    if baselines:
+        notes.append(
+            "Baselines are untrained (raw inputs; PCA fit on training items only), scored on the very same pairs and "
+            "episodes, each with its own threshold calibrated on the same validation pairs."
+        )
     return write_html_report(out_dir / "index.html", title, columns, figures, notes)
