@@ -10,6 +10,7 @@ from torch import nn
 from siamkit.core.errors import ConfigError
 from siamkit.experiments.config import ExperimentConfig
 from siamkit.losses.names import loss_from_name
+from siamkit.nn.distances import CosineDistance, get_distance
 from siamkit.nn.encoders import build_encoder
 from siamkit.nn.heads import ClassifierHead, DistanceHead
 from siamkit.nn.models import SiameseNet, TripletNet
@@ -43,13 +44,9 @@ def build_loss(config: ExperimentConfig) -> nn.Module:
     if config.loss == "triplet":
         if config.head != "distance":
             raise ConfigError("the triplet loss trains embeddings compared by distance; use --head distance")
-        return loss_from_name(
-            "triplet",
-            config.margin,
-            strategy=config.mining,
-            squared=config.metric == "squared_euclidean",
-            distance="cosine" if config.metric == "cosine" else "euclidean",
-        )
-    if config.loss == "cosine" and (config.head != "distance" or config.metric != "cosine"):
+        return loss_from_name("triplet", config.margin, strategy=config.mining, distance=get_distance(config.metric))
+    if config.loss == "cosine" and (
+        config.head != "distance" or not isinstance(get_distance(config.metric), CosineDistance)
+    ):
         raise ConfigError("the cosine loss needs cosine distances; use --head distance --metric cosine")
     return loss_from_name(config.loss, config.margin)
