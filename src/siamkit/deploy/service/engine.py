@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from siamkit.deploy.checkpoint import Checkpoint, load_checkpoint
-from siamkit.deploy.gallery import Gallery, model_hash
+from siamkit.deploy.gallery.gallery import Gallery
+from siamkit.deploy.gallery.items import model_hash
 from siamkit.deploy.verify import decide, load_model_input, require_image_model, verify_inputs
 from siamkit.nn.heads import DistanceHead
 from siamkit.nn.interfaces import EmbeddingPairModel
