@@ -5,7 +5,8 @@
 Each size enrols that many new items (ids ``item0 …``, 10 labels, random float32 embeddings of
 ``--dim``, empty metadata) into an empty flat ``l2`` gallery; prints the median seconds per size, the
 microseconds per item, and the ratio of the 32k to the 8k time: ≈ 4 means linear, ≈ 16 quadratic
-(the one-module gallery's duplicate check took 2.7 s for 8k items).
+(the one-module gallery's duplicate check, ``list.count`` per id, was quadratic: 0.68 s for 8k items on a
+2-core Xeon where this takes 0.0095 s).
 """
 
 from __future__ import annotations
