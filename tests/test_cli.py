@@ -8,10 +8,25 @@ from PIL import Image
 from siamkit.cli import run
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["eval"], ["verify"]])
+COMMANDS = [
+    "train", "eval", "verify", "enroll", "search", "serve", "export", "oneshot", "doctor", "compare", "track",
+    "train-tracker",
+]
+
+
+def test_commands_are_listed_in_order():
+    import typer
+
+    from siamkit.cli import app
+
+    assert list(typer.main.get_command(app).commands) == COMMANDS
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
 def test_help_for_every_command(command, capsys):
     assert run([*command, "--help"]) == 0
-    assert "Usage" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Usage" in out and "(dynamic)" not in out  # defaults read from the configs are shown as values
 
 
 def test_verify_decides_with_the_calibrated_threshold(trained_run, capsys):

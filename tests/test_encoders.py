@@ -60,7 +60,7 @@ def test_resnet18_on_128x128_rgb_and_other_channels():
 
 INPUTS = {
     "lenet": (1, 8, 8), "mlp": (1, 8, 8), "small_cnn": (1, 40, 50), "small_cnn_pooled": (1, 28, 28),
-    "resnet18": (3, 32, 32), "resnet34": (3, 32, 32),
+    "resnet18": (3, 32, 32), "resnet34": (3, 32, 32), "resnet50": (3, 32, 32), "mobilenet_v2": (1, 32, 32),
 }
 DIMS = {"small_cnn_pooled": 256}  # 64 channels on a 2 × 2 grid; the others take any D
 

@@ -12,7 +12,7 @@ from pytorch_metric_learning import reducers as pml_reducers
 from siamkit.core.errors import ConfigError, LabelError
 from siamkit.experiments.build import build_loss, build_model
 from siamkit.experiments.config import ExperimentConfig
-from siamkit.losses.names import LOSSES, check_loss_fits_model, loss_from_name
+from siamkit.losses.names import CLASS_WEIGHT_LOSSES, LABELLED_BATCH_LOSSES, LOSSES, check_loss_fits_model, loss_from_name
 from siamkit.losses.pair import (
     ContrastiveFunction,
     ContrastiveLoss,
@@ -290,7 +290,8 @@ def test_losses_declare_the_score_kind_they_need():
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_every_registered_loss_builds(name):
-    assert isinstance(loss_from_name(name), LOSSES[name])
+    kwargs = dict(classes=3, embedding_dim=4) if name in CLASS_WEIGHT_LOSSES else {}
+    assert isinstance(loss_from_name(name, **kwargs), LOSSES[name])
 
 
 def test_registry_errors():
@@ -320,12 +321,13 @@ def test_workflow_wires_losses_to_models():
 @pytest.mark.parametrize("loss", sorted(LOSSES))
 def test_every_cli_loss_builds_a_model_it_fits_and_backpropagates(loss):
     head = "classifier" if loss in ("bce", "ce", "mse") else "distance"
-    config = ExperimentConfig(loss=loss, head=head, metric="cosine" if loss == "cosine" else "euclidean")
-    model, criterion = build_model(config, (1, 8, 8)), build_loss(config)
+    config = ExperimentConfig(loss=loss, head=head, metric="cosine" if loss == "cosine" else None)
+    y = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    model, criterion = build_model(config, (1, 8, 8)), build_loss(config, classes=y)
     check_loss_fits_model(criterion, model.score_kind)
     x = torch.rand(8, 1, 8, 8)
-    y = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
-    value = criterion(model.embed(x), y) if loss == "triplet" else criterion(model(x[:4], x[4:]), y[:4] % 2)
+    labelled = loss in LABELLED_BATCH_LOSSES
+    value = criterion(model.embed(x), y) if labelled else criterion(model(x[:4], x[4:]), y[:4] % 2)
     value.backward()
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from siamkit.core.errors import CheckpointError
+
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -52,3 +54,19 @@ def write_json(path: str | Path, obj: Any) -> None:
     """Write ``obj`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def load_torch_file(path: str | Path, what: str, hint: str) -> Any:
+    """``torch.load`` of ``path`` onto the CPU with ``weights_only=True`` (plain data only: no pickled code runs).
+
+    A missing or unreadable file raises :class:`CheckpointError` naming ``what`` it should be, with ``hint``.
+    """
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{what} not found: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt or foreign files
+        raise CheckpointError(f"cannot read {what} {path}: {type(exc).__name__}; {hint}") from None

@@ -86,6 +86,15 @@ class TripletDataset(Dataset):
         return anchor, positive, negative
 
 
+def check_items_per_class(items_per_class: int) -> None:
+    """Raise :class:`ConfigError` unless ``K = items_per_class`` ≥ 2 (a positive pair needs two items of a class)."""
+    if items_per_class < 2:
+        raise ConfigError(
+            f"items_per_class (K) must be ≥ 2, got {items_per_class}: a P×K batch needs two items of a class "
+            "for a positive pair; use K = 4 (the default)"
+        )
+
+
 class PKBatchSampler(Sampler):
     """Class-balanced batches: ``P`` distinct classes, ``K`` items of each (batch size ``P·K``).
 

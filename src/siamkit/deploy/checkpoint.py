@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from siamkit.core.errors import CheckpointError
-from siamkit.core.fileio import atomic_path
+from siamkit.core.fileio import atomic_path, load_torch_file
 from siamkit.core.registry import spec_of
 
 FORMAT = "siamkit-checkpoint/1"
@@ -65,14 +65,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     from siamkit.nn.models import MODELS
 
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt or foreign files
-        raise CheckpointError(
-            f"cannot read checkpoint {path}: {type(exc).__name__}; is it a file written by siamkit?"
-        ) from None
+    payload = load_torch_file(path, "checkpoint", "is it a file written by siamkit?")
     if not isinstance(payload, dict):
         raise CheckpointError(f"{path} is not a siamkit checkpoint")
     if payload.get("format") == FORMAT:

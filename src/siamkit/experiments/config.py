@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from siamkit.core.errors import ConfigError
+from siamkit.data.triplets import check_items_per_class
+from siamkit.losses.names import fixed_metric
 from siamkit.training.config import TrainConfig
 
 HEAD_LOSSES = {"distance": "contrastive", "classifier": "bce"}
 
 
 PROTOCOLS = ("unseen-classes", "all-classes")
+PRETRAINED = (None, "imagenet")
 
 
 @dataclass
@@ -27,21 +30,31 @@ class ExperimentConfig:
     official train/test split keeps it (see :func:`split_data`).
     ``train_pairs``: pairs drawn afresh each epoch; ``eval_pairs``: pairs per evaluation split.
     ``loss``: a name in :data:`siamkit.losses.names.LOSSES` (default: the head's usual loss); ``margin=None``
-    keeps the loss's own default. ``loss="triplet"`` trains a :class:`~siamkit.nn.models.TripletNet` on
-    P×K batches with online ``mining`` (``batch_hard``, ``batch_all``, ``semi_hard``), ``items_per_class`` = K.
+    keeps the loss's own default. The losses on class-labelled batches
+    (:data:`~siamkit.losses.names.LABELLED_BATCH_LOSSES`: ``triplet``, ``multi_similarity``, ``proxy_anchor``,
+    ``arcface``, ``normalized_softmax``, ``supcon``, ``ntxent``, ``circle``) train a
+    :class:`~siamkit.nn.models.TripletNet` on P×K batches, ``items_per_class`` = K (≥ 2); ``triplet`` with
+    online ``mining`` (``batch_hard``, ``batch_all``, ``semi_hard``).
+    ``metric``: the distance head's metric; ``None`` means the loss's own (``cosine`` for the losses of
+    :mod:`siamkit.losses.batch` and :mod:`siamkit.losses.proxy`), else ``euclidean``.
     Text pairs (``dataset="wordnet-gloss"`` or ``pairs_csv``, see :mod:`siamkit.experiments.text`): the
     file's ``text_columns`` and ``label_column`` (``strict_rows`` refuses a file with bad rows), a
     ``tokenizer`` (``word`` or ``char``) truncating at ``max_length`` tokens and keeping tokens seen
     ``min_count`` times in training, and a text ``encoder`` (``gru``, ``lstm``, ``text_pool``).
     ``projection_dim``: train the loss on a ``Linear(embedding_dim → projection_dim)`` projection of the
     embeddings that is dropped after training (:mod:`siamkit.nn.projection`; distance heads only).
+    ``pretrained="imagenet"``: start the encoder from the cached ImageNet weights (``mobilenet_v2``; fetch them
+    with ``make weights``); ``weights``: a torchvision state-dict file to start ``resnet18``, ``resnet34``,
+    ``resnet50`` or ``mobilenet_v2`` from (see :func:`siamkit.nn.encoders.pretrained.load_weights`). Either way
+    the weights are copied into the trained checkpoint, which later loads without the file.
+    ``train.freeze_backbone`` and ``train.backbone_lr_mult`` choose how much of a pretrained encoder trains.
     """
 
     dataset: str = "digits"
     protocol: str = "unseen-classes"
     encoder: str = "lenet"
     head: str = "distance"
-    metric: str = "euclidean"
+    metric: str | None = None
     features: tuple[str, ...] = ("abs",)
     loss: str | None = None
     embedding_dim: int = 32
@@ -62,11 +75,21 @@ class ExperimentConfig:
     max_length: int | None = None
     min_count: int = 1
     projection_dim: int | None = None
+    pretrained: str | None = None
+    weights: str | None = None
 
     def __post_init__(self) -> None:
         if self.head not in HEAD_LOSSES:
             raise ConfigError(f"unknown head '{self.head}'; choose one of: {', '.join(HEAD_LOSSES)}")
         self.loss = self.loss or HEAD_LOSSES[self.head]
+        loss_metric = fixed_metric(self.loss)
+        if loss_metric is not None and self.metric not in (None, loss_metric):
+            raise ConfigError(
+                f"the {self.loss} loss compares embeddings by {loss_metric} similarity, not {self.metric} distance; "
+                f"use --metric {loss_metric} (or leave --metric out)"
+            )
+        self.metric = self.metric or loss_metric or "euclidean"
+        check_items_per_class(self.items_per_class)
         if self.protocol not in PROTOCOLS:
             raise ConfigError(f"unknown protocol '{self.protocol}'; choose one of: {', '.join(PROTOCOLS)}")
         if self.protocol == "all-classes":
@@ -75,6 +98,15 @@ class ExperimentConfig:
             self.held_out = []
         if self.projection_dim is not None and self.projection_dim < 1:
             raise ConfigError(f"projection_dim must be ≥ 1 (or None for no projection head), got {self.projection_dim}")
+        if self.pretrained not in PRETRAINED:
+            raise ConfigError(f"unknown pretrained weights '{self.pretrained}'; choose imagenet, or none")
+        if self.pretrained and self.weights:
+            raise ConfigError("--pretrained and --weights both name starting weights; give one of them")
+        if self.train.freeze_backbone and not (self.pretrained or self.weights):
+            raise ConfigError(
+                "--freeze-backbone would freeze randomly initialized weights; "
+                "add --pretrained imagenet or --weights FILE"
+            )
 
     @property
     def seed(self) -> int:

@@ -28,6 +28,7 @@ from siamkit.experiments.build import build_loss, build_model, build_projection
 from siamkit.experiments.config import ExperimentConfig
 from siamkit.experiments.outputs import write_run_outputs, write_samples
 from siamkit.experiments.splits import split_data
+from siamkit.losses.names import LABELLED_BATCH_LOSSES
 
 
 def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledData | None = None) -> dict[str, Any]:
@@ -62,12 +63,12 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
     torch.manual_seed(config.seed)
     model = build_model(config, data.input_shape)
     projection = build_projection(config)
-    loss = build_loss(config)
+    loss = build_loss(config, classes=torch.unique(splits.train.y))
     val_pairs = PairDataset(splits.val, config.eval_pairs, seed=config.seed + PART_SEED_OFFSETS["val"])
 
     train_config = replace(config.train, checkpoint_dir=config.train.checkpoint_dir or out_dir / "checkpoints")
     started = time.perf_counter()
-    if config.loss == "triplet":
+    if config.loss in LABELLED_BATCH_LOSSES:
         result = fit_triplets(model, loss, splits.train, splits.val, train_config, config.items_per_class, projection)
     else:
         train_pairs = PairDataset(splits.train, config.train_pairs, seed=config.seed)

@@ -1,9 +1,12 @@
 """Losses and mining: ``pair`` (contrastive in both label conventions, BCE/CE, cosine, hinge, MSE on one
-score per pair), ``triplet`` (explicit and online-mined triplets), ``mining`` (batch-all / hard /
-semi-hard selection) and ``names`` (``--loss`` names). Pair labels: 1 = same, 0 = different."""
+score per pair), ``triplet`` (explicit and online-mined triplets), ``batch`` (multi-similarity, SupCon,
+NT-Xent, circle on class-labelled batches), ``proxy`` (Proxy-Anchor, ArcFace, normalised softmax: trainable
+per-class weights), ``mining`` (batch-all / hard / semi-hard selection) and ``names`` (``--loss`` names).
+Pair labels: 1 = same, 0 = different; the batch losses take class ids."""
 
+from siamkit.losses.batch import CircleLoss, LabelledBatchLoss, MultiSimilarityLoss, NTXentLoss, SupConLoss
 from siamkit.losses.mining import TripletMiner, pairwise_distances
-from siamkit.losses.names import LOSSES, check_loss_fits_model, loss_from_name
+from siamkit.losses.names import LABELLED_BATCH_LOSSES, LOSSES, check_loss_fits_model, loss_from_name
 from siamkit.losses.pair import (
     ContrastiveLoss,
     CosineEmbeddingPairLoss,
@@ -12,10 +15,12 @@ from siamkit.losses.pair import (
     PairCrossEntropyLoss,
     PairMSELoss,
 )
+from siamkit.losses.proxy import ArcFaceLoss, NormalizedSoftmaxLoss, ProxyAnchorLoss
 from siamkit.losses.triplet import OnlineTripletLoss, TripletLoss
 
 __all__ = [
-    "LOSSES", "ContrastiveLoss", "CosineEmbeddingPairLoss", "HingeEmbeddingPairLoss", "OnlineTripletLoss",
-    "PairBCEWithLogitsLoss", "PairCrossEntropyLoss", "PairMSELoss", "TripletLoss", "TripletMiner",
-    "check_loss_fits_model", "loss_from_name", "pairwise_distances",
+    "LABELLED_BATCH_LOSSES", "LOSSES", "ArcFaceLoss", "CircleLoss", "ContrastiveLoss", "CosineEmbeddingPairLoss",
+    "HingeEmbeddingPairLoss", "LabelledBatchLoss", "MultiSimilarityLoss", "NTXentLoss", "NormalizedSoftmaxLoss",
+    "OnlineTripletLoss", "PairBCEWithLogitsLoss", "PairCrossEntropyLoss", "PairMSELoss", "ProxyAnchorLoss",
+    "SupConLoss", "TripletLoss", "TripletMiner", "check_loss_fits_model", "loss_from_name", "pairwise_distances",
 ]

@@ -43,7 +43,11 @@ def check_class_labels(labels: torch.Tensor, batch_size: int) -> None:
             f"class labels must have shape [{batch_size}] (one class id per embedding), got {tuple(labels.shape)}"
         )
     if labels.dtype.is_floating_point or labels.dtype == torch.bool:
-        raise LabelError(f"class labels must be integer class ids, got {labels.dtype}")
+        raise LabelError(
+            f"class labels must be integer class ids, got {labels.dtype}; pair labels (1 = same, 0 = different) "
+            "belong to pair losses such as contrastive, losses on class-labelled batches take P×K batches of "
+            "class ids (siamkit.data.triplets.pk_loader)"
+        )
     if batch_size and int(labels.min()) < 0:
         raise LabelError(
             "class labels must be class ids ≥ 0, found negative values; ±1 pair labels belong to pair "

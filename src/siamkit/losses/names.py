@@ -1,5 +1,5 @@
-"""Loss names for the CLI and configs (``siamkit train --loss ...``) and the check that a loss fits
-the model's score kind.
+"""Loss names for the CLI and configs (``siamkit train --loss ...``), which of them train on class-labelled
+P×K batches rather than pairs, and the check that a loss fits the model's score kind.
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from torch import nn
 
 from siamkit.core.errors import ConfigError, check_choice
+from siamkit.losses.batch import CircleLoss, MultiSimilarityLoss, NTXentLoss, SupConLoss
 from siamkit.losses.pair import (
     ContrastiveLoss,
     CosineEmbeddingPairLoss,
@@ -15,6 +16,7 @@ from siamkit.losses.pair import (
     PairCrossEntropyLoss,
     PairMSELoss,
 )
+from siamkit.losses.proxy import ArcFaceLoss, NormalizedSoftmaxLoss, ProxyAnchorLoss
 from siamkit.losses.triplet import OnlineTripletLoss
 
 LOSSES: dict[str, type[nn.Module]] = {
@@ -25,19 +27,44 @@ LOSSES: dict[str, type[nn.Module]] = {
     "cosine": CosineEmbeddingPairLoss,
     "hinge": HingeEmbeddingPairLoss,
     "mse": PairMSELoss,
+    "multi_similarity": MultiSimilarityLoss,
+    "proxy_anchor": ProxyAnchorLoss,
+    "arcface": ArcFaceLoss,
+    "normalized_softmax": NormalizedSoftmaxLoss,
+    "supcon": SupConLoss,
+    "ntxent": NTXentLoss,
+    "circle": CircleLoss,
 }
 
 
-MARGIN_LOSSES = ("contrastive", "triplet", "cosine", "hinge")
+MARGIN_LOSSES = ("contrastive", "triplet", "cosine", "hinge", "proxy_anchor", "arcface", "circle")
+
+# Losses on (embeddings [B, D], class ids [B]) batches, trained by fit_triplets on P×K batches.
+LABELLED_BATCH_LOSSES = tuple(name for name, cls in LOSSES.items() if getattr(cls, "takes_labelled_batch", False))
+
+# Losses with trainable per-class weights: built with the training split's class ids (``classes=``).
+CLASS_WEIGHT_LOSSES = tuple(name for name, cls in LOSSES.items() if getattr(cls, "has_class_weights", False))
+
+
+def fixed_metric(name: str) -> str | None:
+    """The :class:`~siamkit.nn.heads.DistanceHead` metric the loss ``name`` trains (``"cosine"`` for the losses
+    of :mod:`siamkit.losses.batch` and :mod:`siamkit.losses.proxy`), or ``None`` where the model's metric is free."""
+    return getattr(LOSSES.get(name), "metric", None)
 
 
 def loss_from_name(name: str, margin: float | None = None, **kwargs) -> nn.Module:
-    """Build the loss registered as ``name`` (see ``LOSSES``); ``margin=None`` keeps its default."""
+    """Build the loss registered as ``name`` (see ``LOSSES``); ``margin=None`` keeps its default.
+    ``kwargs`` go to its constructor; :data:`CLASS_WEIGHT_LOSSES` need ``classes`` and ``embedding_dim``."""
     check_choice(name, LOSSES, "loss")
     if margin is not None:
         if name not in MARGIN_LOSSES:
             raise ConfigError(f"the {name} loss has no margin; drop --margin or use one of {', '.join(MARGIN_LOSSES)}")
         kwargs["margin"] = margin
+    if name in CLASS_WEIGHT_LOSSES and not {"classes", "embedding_dim"} <= kwargs.keys():
+        raise ConfigError(
+            f"the {name} loss keeps a trainable weight vector per class; pass classes= (the training split's "
+            "class ids) and embedding_dim= (the size of the embeddings it scores)"
+        )
     return LOSSES[name](**kwargs)
 
 

@@ -94,6 +94,8 @@ class OnlineTripletLoss(TripletLoss):
         >>> value = loss(torch.randn(8, 4), torch.tensor([0, 0, 1, 1, 2, 2, 3, 3]))
     """
 
+    takes_labelled_batch = True
+
     def __init__(
         self,
         margin: float = 0.2,

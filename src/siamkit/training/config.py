@@ -26,6 +26,13 @@ class TrainConfig:
     ``augment``: training-time augmentations of image batches, names from
     :data:`siamkit.data.augment.AUGMENTATIONS` (``"shift"``, ``"flip"``); validation is never augmented.
     ``lr_schedule``: ``"constant"``, or ``"cosine"`` (decays ``lr`` to 0 over all training steps).
+    ``keep_best``: score the validation pairs after every epoch (``val_roc_auc`` in the history) and end with the
+    weights of the best epoch; ``patience``: stop once that many epochs have passed without a better one.
+    ``freeze_backbone``: train only the encoder's last layer (and any head or projection): the backbone of a
+    torchvision-layout encoder (:func:`siamkit.nn.encoders.pretrained.backbone_modules`) keeps its weights, and
+    its BatchNorm layers stay in eval mode (their running statistics frozen too).
+    ``backbone_lr_mult``: the backbone learns at ``lr × backbone_lr_mult`` (e.g. 0.1 to fine-tune pretrained
+    weights gently); everything else at ``lr``.
     """
 
     epochs: int = 10
@@ -46,6 +53,10 @@ class TrainConfig:
     num_nodes: int = 1
     augment: tuple[str, ...] = ()
     lr_schedule: str = "constant"
+    keep_best: bool = False
+    patience: int | None = None
+    freeze_backbone: bool = False
+    backbone_lr_mult: float = 1.0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -62,5 +73,11 @@ class TrainConfig:
             self.augment = parse_augmentations(self.augment)
         else:
             self.augment = ()
+        if self.patience is not None and self.patience < 1:
+            raise ConfigError(f"patience must be ≥ 1 epoch (or None to train every epoch), got {self.patience}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
+        if not self.backbone_lr_mult > 0:
+            raise ConfigError(
+                f"backbone_lr_mult must be > 0, got {self.backbone_lr_mult}; use freeze_backbone to stop the backbone"
+            )

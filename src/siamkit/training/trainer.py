@@ -21,8 +21,11 @@ from siamkit.core.registry import spec_of
 from siamkit.data.augment import BatchAugment
 from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import PairDataset, pair_loader
+from siamkit.data.triplets import check_items_per_class
 from siamkit.losses.names import check_loss_fits_model
+from siamkit.nn.encoders.pretrained import backbone_modules, backbone_parameters
 from siamkit.nn.projection import check_projectable, project_pair
+from siamkit.training.best import BestOnValidation
 from siamkit.training.config import TrainConfig
 
 __all__ = ["FitResult", "PairModule", "TrainConfig", "TripletModule", "fit", "fit_triplets"]
@@ -37,19 +40,50 @@ class PairModule(pl.LightningModule):
     generator seeded by ``(seed, epoch, batch, rank)``, so a resumed run draws what an unbroken one would.
     With a ``projection`` (:mod:`siamkit.nn.projection`) the loss sees projected embeddings; the projection
     trains along with the model and stays out of it.
+    With ``best`` (:class:`~siamkit.training.best.BestOnValidation`) each row also has ``val_roc_auc`` and
+    training stops early once it has not improved for ``config.patience`` epochs.
+    ``config.freeze_backbone`` / ``backbone_lr_mult`` act on the backbone of a torchvision-layout encoder
+    (:func:`~siamkit.nn.encoders.pretrained.backbone_modules`): frozen, its parameters stop requiring
+    gradients and it stays in eval mode (BatchNorm statistics fixed) whenever the module trains.
     """
 
     def __init__(
-        self, model: nn.Module, loss: nn.Module, config: TrainConfig, projection: nn.Module | None = None
+        self,
+        model: nn.Module,
+        loss: nn.Module,
+        config: TrainConfig,
+        projection: nn.Module | None = None,
+        best: BestOnValidation | None = None,
     ) -> None:
         super().__init__()
         self.model = model
         self.loss = loss
         self.config = config
         self.projection = projection
+        self.best = best
         self.history: list[dict[str, float]] = []
         self._sums: dict[str, list[torch.Tensor]] = {}
         self.augment = BatchAugment(config.augment) if config.augment else None
+        tunes_backbone = config.freeze_backbone or config.backbone_lr_mult != 1
+        self.backbone = backbone_modules(model) if tunes_backbone else []
+        if tunes_backbone and not self.backbone:
+            raise ConfigError(
+                f"freeze_backbone / backbone_lr_mult need an encoder with a pretrained backbone, and "
+                f"{type(model).__name__} has none; use resnet18, resnet34, resnet50 or mobilenet_v2"
+            )
+        if config.freeze_backbone:
+            for p in backbone_parameters(model):
+                p.requires_grad_(False)
+
+    def on_train_start(self) -> None:  # Lightning keeps the modes it finds; this applies the frozen backbone's
+        self.train()
+
+    def train(self, mode: bool = True) -> "PairModule":
+        super().train(mode)
+        if mode and self.config.freeze_backbone:
+            for module in self.backbone:
+                module.eval()
+        return self
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2, y = batch
@@ -90,16 +124,35 @@ class PairModule(pl.LightningModule):
                 loss_sum, count = (self.trainer.strategy.reduce(t, reduce_op="sum") for t in (loss_sum, count))
             row[f"{stage}_loss"] = float(loss_sum / count.clamp_min(1))
         self._sums.clear()
+        if self.best is not None:
+            row["val_roc_auc"], stop = self.best.after_epoch(self.model, self.current_epoch)
+            self.trainer.should_stop = self.trainer.should_stop or stop
         self.history.append(row)
 
-    def configure_optimizers(self):
-        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
+    def _param_groups(self) -> list[dict[str, Any]]:
+        """The head group first (its lr is the one ``history`` logs), then the backbone at ``lr × backbone_lr_mult``
+        (frozen parameters left out), then a loss's own weights (class proxies) at ``loss.lr_scale × lr``.
+        The cosine schedule decays every group alike."""
         c = self.config
+        params = [*self.model.parameters(), *(self.projection.parameters() if self.projection is not None else ())]
+        backbone = backbone_parameters(self.model) if self.backbone else []
+        in_backbone = {id(p) for p in backbone}
+        groups = [{"params": [p for p in params if id(p) not in in_backbone], "lr": c.lr}]
+        if backbone and not c.freeze_backbone:
+            groups.append({"params": backbone, "lr": c.lr * c.backbone_lr_mult})
+        loss_params = list(self.loss.parameters())
+        if loss_params:
+            groups.append({"params": loss_params, "lr": c.lr * getattr(self.loss, "lr_scale", 1.0)})
+        return groups
+
+    def configure_optimizers(self):
+        c = self.config
+        groups = self._param_groups()
         if c.optimizer == "sgd":
-            optimizer = torch.optim.SGD(params, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
+            optimizer = torch.optim.SGD(groups, lr=c.lr, momentum=0.9, weight_decay=c.weight_decay)
         else:
             optimizer_class = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
-            optimizer = optimizer_class(params, lr=c.lr, weight_decay=c.weight_decay)
+            optimizer = optimizer_class(groups, lr=c.lr, weight_decay=c.weight_decay)
         if c.lr_schedule == "constant":
             return optimizer
         steps = max(1, int(self.trainer.estimated_stepping_batches))
@@ -108,17 +161,43 @@ class PairModule(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["siamkit"] = {"model_spec": spec_of(self.model), "history": self.history}
+        if self.best is not None:
+            checkpoint["siamkit"]["best"] = self.best.state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.history = list(checkpoint.get("siamkit", {}).get("history", []))
+        if self.best is not None and "best" in checkpoint.get("siamkit", {}):
+            self.best.load_state_dict(checkpoint["siamkit"]["best"])
 
 
 @dataclass
 class FitResult:
-    """The trained model (in eval mode) and its per-epoch loss history."""
+    """The trained model (in eval mode), its per-epoch loss history and, when the best epoch on
+    validation pairs was kept, that epoch (0-based) and its validation ROC AUC."""
 
     model: nn.Module
     history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_val_roc_auc: float | None = None
+
+
+def selection_for(config: TrainConfig, pairs) -> BestOnValidation | None:
+    """The per-epoch validation-pair check ``config.keep_best`` / ``config.patience`` ask for, on ``pairs``."""
+    if not (config.keep_best or config.patience is not None):
+        return None
+    if pairs is None:
+        raise ConfigError("keeping the best epoch or stopping early needs validation pairs; pass val data")
+    return BestOnValidation(pairs, config.patience)
+
+
+def finish(module: PairModule) -> FitResult:
+    """The model in eval mode (the best epoch's weights when ``keep_best``) and its history."""
+    best = module.best
+    if best is None:
+        return FitResult(module.model.eval(), module.history)
+    if module.config.keep_best:
+        best.restore(module.model)
+    return FitResult(module.model.eval(), module.history, best.best_epoch, best.best_auc)
 
 
 def fit(
@@ -139,16 +218,21 @@ def fit(
     """
     config = config or TrainConfig()
     check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    if getattr(loss, "takes_labelled_batch", False):
+        raise ConfigError(
+            f"{type(loss).__name__} trains on class-labelled batches (embeddings with class ids), not on pairs; "
+            "train it with fit_triplets on a LabeledData"
+        )
     if projection is not None:
         check_projectable(model)
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    module = PairModule(model, loss, config, projection)
+    module = PairModule(model, loss, config, projection, selection_for(config, val_pairs))
     train_loader = pair_loader(
         train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True
     )
     val_loader = pair_loader(val_pairs, 512) if val_pairs is not None else None
     run_trainer(module, train_loader, val_loader, config)
-    return FitResult(model.eval(), module.history)
+    return finish(module)
 
 
 def run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfig) -> None:
@@ -193,9 +277,11 @@ def run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfi
 
 
 class TripletModule(PairModule):
-    """Online-mining triplet training: batches are ``(x [B, ...], class ids [B])`` (P×K batches);
-    ``loss`` (an :class:`~siamkit.losses.triplet.OnlineTripletLoss`) mines triplets among ``model.embed(x)``.
-    History and checkpoints as in :class:`PairModule`.
+    """Training on class-labelled batches ``(x [B, ...], class ids [B])`` (P×K batches): ``loss`` takes
+    ``(model.embed(x), class ids)`` — an :class:`~siamkit.losses.triplet.OnlineTripletLoss` mines triplets
+    among them, the losses of :mod:`siamkit.losses.batch` / :mod:`siamkit.losses.proxy` score them whole.
+    History and checkpoints as in :class:`PairModule`; the loss's own weights (class proxies) are in the
+    resume checkpoint, not in the model.
     """
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -212,13 +298,17 @@ def fit_triplets(
     config: TrainConfig | None = None,
     items_per_class: int = 4,
     projection: nn.Module | None = None,
+    val_pairs: PairDataset | None = None,
 ) -> FitResult:
-    """Train ``model`` (e.g. a :class:`~siamkit.nn.models.TripletNet`) with online triplet mining.
+    """Train ``model`` (e.g. a :class:`~siamkit.nn.models.TripletNet`) with a loss on class-labelled batches:
+    online triplet mining, or any loss with ``takes_labelled_batch`` (:mod:`siamkit.losses.batch`,
+    :mod:`siamkit.losses.proxy`; a proxy loss must know ``train_data``'s classes).
 
     Batches hold ``P`` classes × ``K = items_per_class`` items, ``P = min(classes, batch_size // K)``;
     if that caps ``P`` at the number of classes, ``K`` grows to ``batch_size // P`` so batches keep
     about ``config.batch_size`` items. An epoch shows about ``len(train_data)`` items. Validation
-    loss is the same mined loss on P×K batches of ``val_data``. A ``projection`` works as in :func:`fit`.
+    loss is the same mined loss on P×K batches of ``val_data``. A ``projection`` works as in :func:`fit`;
+    ``val_pairs`` (pairs of validation items) serve ``config.keep_best`` / ``config.patience``.
 
     Example:
         >>> net = TripletNet(LeNet(in_channels=1, embedding_dim=32))  # doctest: +SKIP
@@ -226,6 +316,9 @@ def fit_triplets(
     """
     config = config or TrainConfig()
     check_loss_fits_model(loss, getattr(model, "score_kind", loss.expects))
+    if not getattr(loss, "takes_labelled_batch", False):
+        raise ConfigError(f"{type(loss).__name__} trains on pairs, not on class-labelled batches; train it with fit")
+    check_items_per_class(items_per_class)
     model_metric, loss_metric = getattr(model, "metric", None), getattr(loss, "metric", None)
     if model_metric is not None and loss_metric is not None and model_metric != loss_metric:
         raise ConfigError(
@@ -233,11 +326,11 @@ def fit_triplets(
             "build both with the same metric"
         )
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    module = TripletModule(model, loss, config, projection)
+    module = TripletModule(model, loss, config, projection, selection_for(config, val_pairs))
     train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed, shard=True)
     val_loader = _pk_loader_for(val_data, config.batch_size, items_per_class, config.seed + 1) if val_data else None
     run_trainer(module, train_loader, val_loader, config)
-    return FitResult(model.eval(), module.history)
+    return finish(module)
 
 
 def _pk_loader_for(data: LabeledData, batch_size: int, items_per_class: int, seed: int, shard: bool = False):

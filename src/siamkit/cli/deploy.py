@@ -1,0 +1,147 @@
+"""Using a trained model: ``verify`` two inputs, ``enroll`` / ``search`` a gallery, ``serve`` the API,
+``export`` to ONNX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from siamkit.cli.options import (
+    checkpoint_argument,
+    echo_json,
+    gallery_option,
+    image_checkpoint,
+    json_option,
+    resize_option,
+)
+from siamkit.core.errors import DataError
+
+
+def verify(
+    checkpoint: Path = checkpoint_argument(),
+    image1: Optional[Path] = typer.Argument(None, help="First image file."),
+    image2: Optional[Path] = typer.Argument(None, help="Second image file."),
+    resize: bool = resize_option(),
+    as_json: bool = json_option("Print the result as JSON."),
+    text: Optional[list[str]] = typer.Option(None, "--text", help="A text to compare (give --text twice, no images)."),
+) -> None:
+    """Decide whether two images (or two --text strings) show the same thing, at the checkpoint's calibrated threshold."""
+    from siamkit.deploy.verify import verify_files, verify_texts
+
+    if text:
+        if len(text) != 2 or image1 is not None:
+            raise DataError("give exactly two --text options and no image files")
+        result = verify_texts(checkpoint, text[0], text[1])
+    elif image1 is None or image2 is None:
+        raise DataError("give two image files, or two --text options for a text model")
+    else:
+        result = verify_files(checkpoint, image1, image2, resize=resize)
+    if as_json:
+        echo_json(result)
+    else:
+        decision = "SAME" if result["same"] else "DIFFERENT"
+        typer.echo(
+            f"{decision}: {result['score_kind']} {result['score']:.4f} "
+            f"(threshold {result['threshold']:.4f}; same if {result['rule']})"
+        )
+
+
+def _gallery_images(paths: list[Path], label: Optional[str]) -> tuple[list[str], list[str], list[Path]]:
+    """(ids, labels, files) to enrol: files take ``label``; folders are root/<label>/<image> (id label/file)."""
+    from siamkit.data.images import IMAGE_SUFFIXES
+
+    ids, labels, files = [], [], []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(path.glob("*/*")):
+                if file.suffix.lower() in IMAGE_SUFFIXES:
+                    ids.append(f"{file.parent.name}/{file.name}")
+                    labels.append(file.parent.name)
+                    files.append(file)
+        elif label is None:
+            raise DataError(f"{path} is a single image: give its --label (folders use their sub-folder names)")
+        else:
+            ids.append(path.name)
+            labels.append(label)
+            files.append(path)
+    if not files:
+        raise DataError("no images found; give image files with --label, or folders laid out as root/<label>/<image>")
+    return ids, labels, files
+
+
+def enroll(
+    checkpoint: Path = checkpoint_argument(),
+    images: list[Path] = typer.Argument(..., help="Image files (with --label) or folders root/<label>/<image>."),
+    gallery: Path = gallery_option(),
+    label: Optional[str] = typer.Option(None, help="Label of the image files given (ids are the file names)."),
+    resize: bool = resize_option(),
+    metric: Optional[str] = typer.Option(None, help="New gallery only: l2 or ip (default: from the model's head)."),
+    index: str = typer.Option("flat", help="New gallery only: flat (exact), ivf or hnsw."),
+) -> None:
+    """Add images to a gallery: embed them with the checkpoint's encoder and save the gallery atomically."""
+    from siamkit.deploy.service.engine import Engine
+
+    ids, labels, files = _gallery_images(images, label)
+    engine = Engine.from_paths(checkpoint, gallery, metric=metric, index=index)
+    count = engine.enroll_many(ids, labels, files, resize=resize)
+    typer.echo(f"enrolled {len(files)} images; {gallery} now holds {count} items")
+
+
+def search(
+    checkpoint: Path = checkpoint_argument("The model.ckpt the gallery was built with."),
+    image: Path = typer.Argument(..., help="Image to look up."),
+    gallery: Path = gallery_option("Gallery folder written by `siamkit enroll`."),
+    k: int = typer.Option(5, "-k", "--top", min=1, help="Number of matches."),
+    resize: bool = resize_option("Resize the image to the model's input size."),
+    as_json: bool = json_option("Print matches as JSON."),
+) -> None:
+    """The gallery items nearest to IMAGE, with the model's score and same/different decision."""
+    from siamkit.deploy.gallery import Gallery, GalleryError
+    from siamkit.deploy.service.engine import Engine
+
+    if not Gallery.exists(gallery):
+        raise GalleryError(f"no gallery in {gallery}; create one with `siamkit enroll`")
+    engine = Engine.from_paths(checkpoint, gallery)
+    matches = engine.search(image, k, resize)
+    if as_json:
+        echo_json(matches)
+        return
+    for rank, m in enumerate(matches, 1):
+        typer.echo(f"{rank}. {m['id']}  label={m['label']}  score={m['score']:.4f}  {'SAME' if m['same'] else 'different'}")
+
+
+def serve(
+    checkpoint: Path = checkpoint_argument(),
+    gallery: Path = gallery_option(),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
+    max_upload_mb: float = typer.Option(10.0, min=0.001, help="Largest accepted image upload, in MB."),
+) -> None:
+    """Serve the verify / embed / enroll / search API, its docs (/docs) and a web page (/) with uvicorn."""
+    import uvicorn
+
+    from siamkit.deploy.service.app import create_app
+
+    application = create_app(checkpoint, gallery, max_upload_bytes=int(max_upload_mb * 1024 * 1024))
+    typer.echo(f"siamkit serving on http://{host}:{port}/ (API docs at /docs)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def export(
+    checkpoint: Path = checkpoint_argument(),
+    onnx: Path = typer.Option(..., "--onnx", help="Output ONNX file of the encoder; the head goes beside it."),
+    opset: int = typer.Option(17, help="ONNX opset version."),
+    check: bool = typer.Option(True, help="Compare onnxruntime with PyTorch on random inputs."),
+) -> None:
+    """Export the encoder (and pair head) to ONNX with a dynamic batch axis; print the parity check."""
+    from siamkit.deploy.export import export_onnx
+
+    loaded = image_checkpoint(checkpoint)
+    result = export_onnx(loaded.model, loaded.input_shape, onnx, opset=opset, check=check)
+    for part, path in result.files.items():
+        line = f"{part}: {path}"
+        if part in result.max_abs_diff:
+            line += f"  (max |onnxruntime − torch| = {result.max_abs_diff[part]:.3g})"
+        typer.echo(line)

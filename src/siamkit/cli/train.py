@@ -1,0 +1,136 @@
+"""``siamkit train``. Every option but --out and --quiet is a field of ExperimentConfig (or of its ``train``
+TrainConfig) of the same name, and takes that field's default."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+
+import typer
+
+from siamkit.cli.options import EXPERIMENT, config_option, csv, joined, parse_size
+from siamkit.cli.tables import print_metrics
+from siamkit.core.errors import DataError
+
+if TYPE_CHECKING:
+    from siamkit.experiments.config import ExperimentConfig
+
+_option = partial(config_option, EXPERIMENT)
+
+
+def _two_columns(text: str) -> tuple[str, str]:
+    columns = csv(text) or []
+    if len(columns) != 2:
+        raise DataError(f"--text-columns takes two column names like question1,question2, got '{text}'")
+    return columns[0], columns[1]
+
+
+# Option text → field value, applied in this order (so a bad --text-columns is reported first).
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "text_columns": _two_columns,
+    "held_out": csv,
+    "image_size": parse_size,
+    "pairs_csv": lambda path: None if path is None else str(path),
+    "augment": lambda text: text or (),
+}
+
+
+def experiment_config(options: Mapping[str, Any]) -> ExperimentConfig:
+    """The ExperimentConfig of ``siamkit train``'s parsed options (``ctx.params``: option name → value)."""
+    from siamkit.experiments.config import ExperimentConfig
+    from siamkit.training.config import TrainConfig
+
+    given = {**options, **{name: convert(options[name]) for name, convert in _CONVERT.items()}}
+    train_fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    experiment_fields = {f.name for f in dataclasses.fields(ExperimentConfig)} - {"train"}
+    train = TrainConfig(progress=not given["quiet"], **{k: v for k, v in given.items() if k in train_fields})
+    return ExperimentConfig(train=train, **{k: v for k, v in given.items() if k in experiment_fields})
+
+
+def train(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="Output folder for model.ckpt, metrics.json and plots."),
+    dataset: str = _option(
+        "dataset",
+        "Bundled dataset (digits, fashion-mnist; wordnet-gloss: text pairs), or a folder root/<class>/<image>.",
+    ),
+    protocol: str = _option("protocol", "unseen-classes (hold classes out, report them apart) or all-classes."),
+    encoder: str = _option(
+        "encoder", "Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18 or resnet34."
+    ),
+    head: str = _option("head", "Pair head: distance (contrastive loss) or classifier (BCE)."),
+    metric: str = _option("metric", "Distance head metric: euclidean, squared_euclidean, cosine."),
+    embedding_dim: int = _option("embedding_dim", "Embedding size D."),
+    projection_dim: Optional[int] = _option(
+        "projection_dim",
+        "Train the loss on a linear projection of the embeddings to this size, dropped after training.",
+        min=1,
+    ),
+    loss: Optional[str] = _option(
+        "loss", "Loss: contrastive, triplet, bce, ce, cosine, hinge or mse (default: the head's usual loss)."
+    ),
+    mining: str = _option("mining", "Triplet mining: batch_hard, batch_all or semi_hard."),
+    margin: Optional[float] = _option("margin", "Loss margin (distance units; default: the loss's own)."),
+    epochs: int = _option("train.epochs", "Training epochs.", min=1),
+    batch_size: int = _option("train.batch_size", "Pairs per batch (items per P×K batch with --loss triplet).", min=1),
+    lr: float = _option("train.lr", "Learning rate."),
+    optimizer: str = _option("train.optimizer", "adam, adamw or sgd (momentum 0.9)."),
+    lr_schedule: str = _option("train.lr_schedule", "constant, or cosine (lr decays to 0 over all steps)."),
+    augment: Optional[str] = _option(
+        "train.augment",
+        "Augment training images: shift (up to 10 % of the side), flip (left-right), or shift,flip.",
+        shown=joined,
+    ),
+    train_pairs: int = _option("train_pairs", "Training pairs drawn afresh each epoch.", min=1),
+    eval_pairs: int = _option("eval_pairs", "Pairs per evaluation split.", min=1),
+    held_out: Optional[str] = _option(
+        "held_out",
+        "Comma-separated class names never trained on (default: digits 7,8,9; fashion-mnist Sneaker,Bag,Ankle boot).",
+        shown=joined,
+    ),
+    image_size: Optional[str] = _option(
+        "image_size", "Resize folder images to HEIGHTxWIDTH.", shown=partial(joined, sep="x")
+    ),
+    seed: int = _option("train.seed", "Seed for splits, pairs and initialisation."),
+    resume: bool = _option("train.resume", "Continue from OUT/checkpoints/last.ckpt if present."),
+    quiet: bool = typer.Option(False, help="No progress bar."),
+    devices: int = _option("train.devices", "Processes to train in (with --strategy ddp; one per device).", min=1),
+    strategy: str = _option("train.strategy", "Lightning strategy: auto, or ddp (gloo on CPU)."),
+    precision: str = _option("train.precision", "Lightning precision: 32-true, or bf16-mixed (bf16 autocast)."),
+    num_nodes: int = _option("train.num_nodes", "Machines in a multi-node DDP run launched with torchrun.", min=1),
+    channels_last: bool = _option("train.channels_last", "NHWC convolution weights (often faster on CPU)."),
+    pairs_csv: Optional[Path] = _option(
+        "pairs_csv", "Text pairs: a CSV/TSV file (Quora layout by default); use a text encoder (gru, lstm, text_pool)."
+    ),
+    text_columns: str = _option("text_columns", "The two text columns of --pairs-csv.", shown=joined),
+    label_column: str = _option("label_column", "The 0/1 label column of --pairs-csv (1 = same)."),
+    strict_rows: bool = _option("strict_rows", "Refuse a --pairs-csv with any bad row (default: skip and list them)."),
+    tokenizer: str = _option("tokenizer", "Text tokenizer: word, char or trigram (character trigrams of words)."),
+    max_length: Optional[int] = _option(
+        "max_length", "Tokens kept per text (default: word 64, char 200, trigram 300).", min=1
+    ),
+    min_count: int = _option("min_count", "Vocabulary: training tokens seen at least this often.", min=1),
+) -> None:
+    """Train a Siamese network, calibrate its threshold and evaluate it; write everything to OUT.
+
+    With --devices N --strategy ddp, N processes each train on their own share of every epoch's
+    batches (--batch-size per process); rank 0 evaluates and writes the outputs.
+    """
+    from siamkit.experiments.image import run_training
+
+    metrics = run_training(experiment_config(ctx.params), out)
+    if not metrics:  # a DDP rank other than 0: rank 0 reports
+        return
+    print_metrics(metrics, f"siamkit train · {pairs_csv or dataset} · {encoder} + {head} head")
+    skipped = metrics.get("skipped_rows") or []
+    if skipped:
+        typer.echo(f"skipped {len(skipped)} bad rows of the pair file (--strict-rows refuses such a file):")
+        for row in skipped:
+            typer.echo(f"  {row}")
+    typer.echo(f"checkpoint: {out / 'model.ckpt'}")
+    typer.echo(f"metrics:    {out / 'metrics.json'}")
+    typer.echo(f"plots:      {out / 'loss.png'}, {out / 'roc.png'}")
+    if (out / "report" / "index.html").is_file():
+        typer.echo(f"report:     {out / 'report' / 'index.html'}")
