@@ -246,3 +246,53 @@ def test_gallery_survives_faiss_torch_patching(tmp_path):
     opened = Gallery.open(tmp_path / "gal", dim=6, model_hash="m1")
     assert isinstance(opened.embeddings(), np.ndarray)
     assert opened.search(vectors[3], k=1)[0].id == g.search(vectors[3], k=1)[0].id
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize("name", ["gallery-v1-l2-flat", "gallery-v1-ip-hnsw"])
+def test_galleries_saved_by_earlier_versions_still_open(name):
+    """Written by the one-module gallery (before the gallery package): 12 items, dim 4, seed 0."""
+    vectors = np.random.default_rng(0).normal(size=(12, 4)).astype(np.float32)
+    g = Gallery.open(DATA / name, dim=4, model_hash="fixture")
+    assert g.ids() == [f"id{i}" for i in range(12)] and g.labels() == ["c0", "c1", "c2"]
+    assert g.get("id7").metadata == {"i": 7} and g.get("id7").label == "c1"
+    if g.metric == "ip":
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.testing.assert_allclose(g.embeddings(), vectors, atol=1e-6)
+    query = vectors[3] + 0.05
+    brute = vectors @ query if g.metric == "ip" else -np.linalg.norm(vectors - query, axis=1)
+    assert [m.id for m in g.search(query, k=3)] == [f"id{i}" for i in np.argsort(-brute)[:3]]
+
+
+@pytest.mark.parametrize("metric", ["l2", "ip"])
+def test_flat_search_returns_faiss_flat_neighbours_and_scores(metric):
+    import faiss
+
+    g, vectors = _gallery(n=300, dim=8, metric=metric)
+    queries = np.random.default_rng(2).normal(size=(40, 8)).astype(np.float32)
+    stored = g.embeddings()
+    index = faiss.IndexFlatL2(8) if metric == "l2" else faiss.IndexFlatIP(8)
+    index.add(stored)
+    normalised = queries / np.linalg.norm(queries, axis=1, keepdims=True) if metric == "ip" else queries
+    raw, positions = index.search(normalised, 7)
+    expected = np.sqrt(np.maximum(raw, 0)) if metric == "l2" else raw
+    matches = g.search_many(queries, k=7)
+    assert [[m.id for m in row] for row in matches] == [[f"id{p}" for p in row] for row in positions]
+    np.testing.assert_allclose([[m.score for m in row] for row in matches], expected, atol=1e-5)
+
+
+def test_add_many_keeps_order_and_refuses_duplicates_atomically():
+    g = Gallery(dim=2, model_hash="m")
+    ids = [f"item{i}" for i in range(1000)][::-1]
+    g.add_many(ids, ["x"] * 1000, np.arange(2000, dtype=np.float32).reshape(1000, 2))
+    assert g.ids() == ids and g.vectors_of([ids[10]]).tolist() == [[20.0, 21.0]]
+    with pytest.raises(DuplicateItem, match=r"already enrolled: again, item5;"):
+        g.add_many(["new1", "again", "item5", "again"], ["y"] * 4, np.zeros((4, 2)))
+    with pytest.raises(DuplicateItem, match=r"already enrolled: twice;"):
+        g.add_many(["twice", "new2", "twice"], ["y"] * 3, np.zeros((3, 2)))
+    assert len(g) == 1000 and "new1" not in g and "new2" not in g
+    g.add_many(["new1", "new2"], ["y", "y"], np.ones((2, 2)))
+    assert g.ids()[-2:] == ["new1", "new2"] and g.get("new2").label == "y"
+    assert {m.id for m in g.search([1.0, 1.0], k=2)} == {"new1", "new2"}  # both at distance 0

@@ -8,7 +8,8 @@ from pytorch_metric_learning import distances as pml_distances
 from pytorch_metric_learning import miners as pml_miners
 
 from siamkit.core.errors import ConfigError, LabelError
-from siamkit.losses.mining import METRICS, TripletMiner, pairwise_distances, triplet_mask
+from siamkit.losses.mining import TripletMiner, pairwise_distances, triplet_mask
+from siamkit.nn.distances import DISTANCES
 from siamkit.nn.heads import DistanceHead
 
 PML_MINERS = {
@@ -38,7 +39,7 @@ def batch(seed: int, n: int, classes: int, dim: int = 16, dtype=torch.float32):
 
 
 @pytest.mark.parametrize("strategy", sorted(PML_MINERS))
-@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("metric", DISTANCES)
 @pytest.mark.parametrize("seed,n,classes", [(0, 64, 8), (1, 50, 3), (2, 33, 12)])
 def test_strategies_return_exactly_pml_triplets(strategy, metric, seed, n, classes):
     emb, labels = batch(seed, n, classes)
@@ -91,7 +92,7 @@ def test_triplet_mask_counts_all_valid_triplets():
     assert int(triplet_mask(labels).sum()) == 3 * 2 * 3 + 2 * 1 * 4
 
 
-@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("metric", DISTANCES)
 def test_pairwise_distances_match_distance_head(metric):
     emb = torch.randn(10, 5, dtype=torch.float64)
     i, j = torch.triu_indices(10, 10, offset=1)

@@ -11,6 +11,7 @@ from siamkit.core.errors import CheckpointError, DataError
 from siamkit.data.images import image_name, load_image
 from siamkit.deploy.checkpoint import Checkpoint, load_checkpoint
 from siamkit.nn.encoders.text import reads_text
+from siamkit.nn.interfaces import SharedEncoderModel, TwoBranchModel
 
 
 def load_model_input(
@@ -97,10 +98,10 @@ def text_inputs(model: torch.nn.Module, text1: str, text2: str) -> tuple[torch.T
     encoder(s): one shared encoder (Siamese) or one per branch (pseudo-Siamese)."""
     from siamkit.nn.encoders.text import text_tokenizer
 
-    if hasattr(model, "encoder"):
+    if isinstance(model, SharedEncoderModel):
         ids = text_tokenizer(model.encoder).encode([text1, text2])
         return ids[:1], ids[1:]
-    if hasattr(model, "encoder_a") and hasattr(model, "encoder_b"):
+    if isinstance(model, TwoBranchModel):
         return text_tokenizer(model.encoder_a).encode([text1]), text_tokenizer(model.encoder_b).encode([text2])
     raise DataError(f"{type(model).__name__} has no text encoder; verify images with it instead")
 

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from siamkit.core.conventions import to_similarity
@@ -23,6 +22,8 @@ from siamkit.core.errors import ConfigError, DataError, check_choice
 from siamkit.data import LabeledData
 from siamkit.data.labeled import as_float
 from siamkit.evaluation.inference import embed_items
+from siamkit.nn.distances import Distance, get_distance
+from siamkit.nn.interfaces import EmbeddingPairModel, PairModel
 
 SCORERS = ("pair_score", "embedding")
 # similarity(query_idx [Q], support_idx [S]) -> [Q, S], larger = more alike
@@ -93,19 +94,14 @@ def run_episodes(
     return accuracies
 
 
-def _embedding_similarity(embeddings: torch.Tensor, metric: str) -> SimilarityFn:
-    if metric == "cosine":
-        embeddings = F.normalize(embeddings, dim=1)
-        return lambda q, s: embeddings[q] @ embeddings[s].T
-    if metric in ("euclidean", "squared_euclidean"):
-        return lambda q, s: -torch.cdist(embeddings[q], embeddings[s])
-    raise ConfigError(f"unknown metric '{metric}'; choose one of: euclidean, squared_euclidean, cosine")
+def _embedding_similarity(embeddings: torch.Tensor, distance: Distance) -> SimilarityFn:
+    return lambda q, s: -distance.pairwise(embeddings[q], embeddings[s])
 
 
 @torch.no_grad()
 def _pair_score_similarity(model: nn.Module, x: torch.Tensor, score_kind: str) -> SimilarityFn:
     """The model's own score of every (query, support) pair, oriented so larger = more alike."""
-    if hasattr(model, "embed") and hasattr(model, "head"):
+    if isinstance(model, EmbeddingPairModel):
         embeddings = embed_items(model, x)
 
         def score(q: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
@@ -134,26 +130,28 @@ def few_shot_accuracy(
     queries: int = 5,
     seed: int = 0,
     scorer: str = "pair_score",
-    metric: str = "euclidean",
+    metric: str | Distance = "euclidean",
     score_kind: str | None = None,
 ) -> FewShotResult:
     """N-way K-shot accuracy of ``model`` on the items of ``data`` (use classes it never trained on).
 
     ``scorer="pair_score"`` ranks supports by the model's own score (direction from ``score_kind``,
-    default ``model.score_kind``); ``scorer="embedding"`` by ``metric`` between embeddings.
+    default ``model.score_kind``); ``scorer="embedding"`` by ``metric`` (a
+    :class:`~siamkit.nn.distances.Distance` or its name) between embeddings.
 
     Example:
         >>> result = few_shot_accuracy(model, unseen, ways=5, shots=1, episodes=1000)  # doctest: +SKIP
         >>> f"{result.accuracy:.3f} ± {result.ci95:.3f}"  # doctest: +SKIP
     """
     check_choice(scorer, SCORERS, "scorer")
+    distance = get_distance(metric)
     was_training = model.training
     model.eval()
     try:
         if scorer == "embedding":
-            similarity = _embedding_similarity(embed_items(model, data.x), metric)
+            similarity = _embedding_similarity(embed_items(model, data.x), distance)
         else:
-            kind = score_kind or getattr(model, "score_kind", None)
+            kind = score_kind or (model.score_kind if isinstance(model, PairModel) else None)
             if kind is None:
                 raise ConfigError("the model has no score_kind; pass score_kind='distance' or 'similarity'")
             similarity = _pair_score_similarity(model, data.x, kind)
@@ -170,7 +168,7 @@ def few_shot_accuracy(
         accuracy=float(per_episode.mean()),
         ci95=1.96 * std / math.sqrt(episodes),
         std=std,
-        scorer=scorer if scorer == "pair_score" else f"embedding ({metric})",
+        scorer=scorer if scorer == "pair_score" else f"embedding ({distance.name})",
         classes=[data.class_names[c] for c in data.classes()],
         per_episode=per_episode,
     )

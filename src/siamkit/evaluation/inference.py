@@ -9,6 +9,7 @@ from torch import nn
 
 from siamkit.core.errors import ConfigError
 from siamkit.data.labeled import as_float
+from siamkit.nn.interfaces import EmbeddingModel
 
 
 @torch.no_grad()
@@ -36,7 +37,7 @@ def embed_items(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> to
     Only one batch of inputs and activations is alive at once (``uint8`` images become floats per
     batch); the result is float32 on the CPU.
     """
-    if not hasattr(model, "embed"):
+    if not isinstance(model, EmbeddingModel):
         raise ConfigError(
             f"{type(model).__name__} has no embed() method; embedding metrics need a model with an encoder "
             "(use pair-score metrics instead)"

@@ -18,6 +18,8 @@ from siamkit.core.errors import ConfigError, DataError
 from siamkit.data import LabeledData, PairDataset
 from siamkit.evaluation.inference import embed_items, pair_scores
 from siamkit.evaluation.metrics import verification_report
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.interfaces import EmbeddingModel, EmbeddingPairModel
 
 SPLITS = ("test", "val", "unseen", "all")
 
@@ -47,7 +49,8 @@ class PartResult:
 
 def retrieval_metric_of(model: nn.Module) -> str:
     """The embedding metric retrieval uses: the distance head's own metric, else euclidean."""
-    return getattr(getattr(model, "head", None), "metric", "euclidean")
+    head = model.head if isinstance(model, EmbeddingPairModel) else None
+    return head.metric if isinstance(head, DistanceHead) else "euclidean"
 
 
 def evaluate_part(
@@ -69,7 +72,7 @@ def evaluate_part(
     pairs = PairDataset(data, num_pairs, seed=seed)
     scores, labels = pair_scores(model, pairs)
     metrics: dict[str, Any] = verification_report(scores, labels, score_kind, threshold).as_dict()
-    embeddings = embed_items(model, data.x) if hasattr(model, "embed") else None
+    embeddings = embed_items(model, data.x) if isinstance(model, EmbeddingModel) else None
     if embeddings is not None:
         ks = tuple(k for k in RECALL_KS if k < len(data))
         try:

@@ -24,11 +24,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterator, Sequence
 
 import torch
-import torch.nn.functional as F
 
 from siamkit.core.errors import ConfigError, DataError, check_choice
+from siamkit.evaluation.search import faiss_flat_index
+from siamkit.nn.distances import Distance, get_distance
 
-METRICS = ("euclidean", "squared_euclidean", "cosine")
 BACKENDS = ("auto", "torch", "faiss")
 
 
@@ -84,16 +84,11 @@ def _resolve_backend(backend: str) -> str:
     return backend
 
 
-def _prepare(x: torch.Tensor, metric: str) -> torch.Tensor:
-    x = x.detach().float().cpu()
-    return F.normalize(x, dim=1) if metric == "cosine" else x
-
-
 def nearest_neighbours(
     query: torch.Tensor,
     reference: torch.Tensor,
     k: int,
-    metric: str = "euclidean",
+    metric: str | Distance = "euclidean",
     exclude_self: bool = False,
     chunk_size: int | None = None,
     backend: str = "auto",
@@ -101,19 +96,19 @@ def nearest_neighbours(
     """Yield ``(start, indices [chunk, k])``: for each chunk of queries, the k nearest references, nearest first.
 
     ``exclude_self``: queries are the references (``query is reference``) and query ``i`` never
-    returns reference ``i``. ``chunk_size`` defaults to what keeps a distance block near 64 MB.
+    returns reference ``i``. ``metric``: a :class:`~siamkit.nn.distances.Distance` or its name.
+    ``chunk_size`` defaults to what keeps a distance block near 64 MB.
     """
-    check_choice(metric, METRICS, "retrieval metric")
+    distance = get_distance(metric, "retrieval metric")
     backend = _resolve_backend(backend)
-    query, reference = _prepare(query, metric), _prepare(reference, metric)
+    query, reference = (distance.prepare(x.detach().float().cpu()) for x in (query, reference))
     chunk_size = chunk_size or max(1, min(4096, (16 * 2**20) // max(len(reference), 1)))
     extra = int(exclude_self)
     index = None
     if backend == "faiss":
-        import faiss
-
-        index = faiss.IndexFlatIP(reference.shape[1]) if metric == "cosine" else faiss.IndexFlatL2(reference.shape[1])
+        index = faiss_flat_index(distance.faiss_metric, reference.shape[1])
         index.add(reference.numpy())
+    by_l2 = distance.faiss_metric == "l2"
     ref_sq = reference.pow(2).sum(1)
     for start in range(0, len(query), chunk_size):
         q = query[start : start + chunk_size]
@@ -121,9 +116,9 @@ def nearest_neighbours(
             _, found = index.search(q.numpy(), k + extra)
             idx = torch.from_numpy(found).long()
         else:
-            # Squared euclidean ranks like euclidean; cosine ranks by negated inner product.
-            block = -2.0 * q @ reference.T if metric != "cosine" else -(q @ reference.T)
-            if metric != "cosine":
+            # Rank as the index would: by ‖r‖² − 2 q·r (squared L2 less ‖q‖²), or by −q·r.
+            block = -2.0 * q @ reference.T if by_l2 else -(q @ reference.T)
+            if by_l2:
                 block += ref_sq
             if exclude_self:
                 rows = torch.arange(len(q))
@@ -150,15 +145,16 @@ def retrieval_metrics(
     reference: torch.Tensor | None = None,
     reference_labels: torch.Tensor | None = None,
     ks: Sequence[int] = (1, 5, 10),
-    metric: str = "euclidean",
+    metric: str | Distance = "euclidean",
     chunk_size: int | None = None,
     backend: str = "auto",
 ) -> RetrievalReport:
     """Recall@K, P@1, R-precision and MAP@R of ``query`` embeddings ``[N, D]`` with class ids ``[N]``.
 
     ``reference`` / ``reference_labels`` (``[M, D]``, ``[M]``): the gallery searched; ``None``
-    searches the queries themselves, leaving each query out. ``metric``: ``euclidean`` (default),
-    ``squared_euclidean`` (same ranking) or ``cosine``. ``backend``: ``torch`` (chunked exact),
+    searches the queries themselves, leaving each query out. ``metric``: a
+    :class:`~siamkit.nn.distances.Distance` or its name, ``euclidean`` (default), ``squared_euclidean``
+    (same ranking) or ``cosine``. ``backend``: ``torch`` (chunked exact),
     ``faiss`` (exact flat index) or ``auto`` (faiss when installed).
 
     Example:
@@ -167,6 +163,7 @@ def retrieval_metrics(
     """
     if not ks or min(ks) < 1:
         raise ConfigError(f"K values must be ≥ 1, got {list(ks)}")
+    distance = get_distance(metric, "retrieval metric")
     leave_one_out = reference is None
     if leave_one_out:
         reference, reference_labels = query, query_labels
@@ -188,7 +185,7 @@ def retrieval_metrics(
     ap = torch.zeros(len(query), dtype=torch.float64)
     ranks = torch.arange(1, k_max + 1, dtype=torch.float64)
     for start, idx in nearest_neighbours(
-        query, reference, k_max, metric, leave_one_out, chunk_size, resolved
+        query, reference, k_max, distance, leave_one_out, chunk_size, resolved
     ):
         rows = slice(start, start + len(idx))
         match = reference_labels[idx] == query_labels[rows, None]
@@ -214,7 +211,7 @@ def retrieval_metrics(
         map_at_r=mean(ap),
         num_queries=int(valid.sum()),
         num_skipped=int((~valid).sum()),
-        metric=metric,
+        metric=distance.name,
         backend=resolved,
         per_query={"hit_at_1": hits[1], "r_precision": r_prec, "ap_at_r": ap, "r": r},
     )

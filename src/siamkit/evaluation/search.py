@@ -8,11 +8,20 @@ neighbours as a full scan, up to float ties) and follow FAISS's conventions: met
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
-from siamkit.core.errors import ConfigError, DataError
+from siamkit.core.errors import ConfigError, DataError, check_choice
+from siamkit.nn.distances import FAISS_METRICS
 
-METRICS = ("l2", "ip")
+
+def faiss_flat_index(metric: str, dim: int) -> Any:
+    """An empty exact FAISS index for ``dim``-sized vectors: ``IndexFlatL2`` (``"l2"``) or ``IndexFlatIP`` (``"ip"``)."""
+    import faiss
+
+    check_choice(metric, FAISS_METRICS, "metric")
+    return faiss.IndexFlatL2(dim) if metric == "l2" else faiss.IndexFlatIP(dim)
 
 
 def exact_search(
@@ -40,8 +49,7 @@ def exact_search(
         >>> exact_search(g, torch.tensor([[0.0, 0.9, 0.1]]), k=2)[1]
         tensor([[1, 2]])
     """
-    if metric not in METRICS:
-        raise ConfigError(f"unknown metric '{metric}'; choose one of: {', '.join(METRICS)}")
+    check_choice(metric, FAISS_METRICS, "metric")
     if gallery.ndim != 2 or queries.ndim != 2 or gallery.shape[1] != queries.shape[1]:
         raise DataError(
             f"gallery must be [N, D] and queries [B, D] with the same D, got {tuple(gallery.shape)} and "

@@ -11,6 +11,7 @@ from torch import nn
 from siamkit.core.errors import ConfigError
 from siamkit.experiments.config import ExperimentConfig
 from siamkit.losses.names import CLASS_WEIGHT_LOSSES, LABELLED_BATCH_LOSSES, loss_from_name
+from siamkit.nn.distances import CosineDistance, get_distance
 from siamkit.nn.encoders import ENCODERS, build_encoder
 from siamkit.nn.encoders.pretrained import TorchvisionLayout, load_weights
 from siamkit.nn.heads import ClassifierHead, DistanceHead
@@ -72,13 +73,7 @@ def build_loss(config: ExperimentConfig, classes: Sequence[int] | torch.Tensor |
     if config.loss in LABELLED_BATCH_LOSSES and config.head != "distance":
         raise ConfigError(f"the {config.loss} loss trains embeddings compared by distance; use --head distance")
     if config.loss == "triplet":
-        return loss_from_name(
-            "triplet",
-            config.margin,
-            strategy=config.mining,
-            squared=config.metric == "squared_euclidean",
-            distance="cosine" if config.metric == "cosine" else "euclidean",
-        )
+        return loss_from_name("triplet", config.margin, strategy=config.mining, distance=get_distance(config.metric))
     if config.loss in CLASS_WEIGHT_LOSSES:
         if classes is None:
             raise ConfigError(
@@ -88,6 +83,8 @@ def build_loss(config: ExperimentConfig, classes: Sequence[int] | torch.Tensor |
         return loss_from_name(
             config.loss, config.margin, classes=classes, embedding_dim=config.projection_dim or config.embedding_dim
         )
-    if config.loss == "cosine" and (config.head != "distance" or config.metric != "cosine"):
+    if config.loss == "cosine" and (
+        config.head != "distance" or not isinstance(get_distance(config.metric), CosineDistance)
+    ):
         raise ConfigError("the cosine loss needs cosine distances; use --head distance --metric cosine")
     return loss_from_name(config.loss, config.margin)

@@ -19,26 +19,21 @@ Triplets come in lexicographic ``(a, p, n)`` order (``batch_hard``: by anchor).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from siamkit.core.errors import ConfigError, LabelError, check_choice
+from siamkit.nn.distances import Distance, get_distance
 
-METRICS = ("euclidean", "squared_euclidean", "cosine")
 STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
 
 
-def pairwise_distances(embeddings: torch.Tensor, metric: str = "euclidean") -> torch.Tensor:
+def pairwise_distances(embeddings: torch.Tensor, metric: str | Distance = "euclidean") -> torch.Tensor:
     """All distances between the rows of ``embeddings`` ``[B, D]`` → ``[B, B]``.
 
-    ``metric``: ``"euclidean"`` (‖x−y‖), ``"squared_euclidean"`` (‖x−y‖²) or ``"cosine"`` (1 − cos, in [0, 2]);
-    the same names and values as :class:`siamkit.nn.heads.DistanceHead`.
+    ``metric``: a :class:`~siamkit.nn.distances.Distance` or its name, ``"euclidean"`` (‖x−y‖),
+    ``"squared_euclidean"`` (‖x−y‖²) or ``"cosine"`` (1 − cos, in [0, 2]), as in
+    :class:`siamkit.nn.heads.DistanceHead`.
     """
-    check_choice(metric, METRICS, "distance metric")
-    if metric == "cosine":
-        unit = F.normalize(embeddings, dim=1)
-        return 1.0 - unit @ unit.T
-    distances = torch.cdist(embeddings, embeddings)
-    return distances.pow(2) if metric == "squared_euclidean" else distances
+    return get_distance(metric).pairwise(embeddings, embeddings)
 
 
 def check_class_labels(labels: torch.Tensor, batch_size: int) -> None:
@@ -122,7 +117,8 @@ class TripletMiner:
     Args:
         strategy: ``"batch_all"``, ``"batch_hard"`` or ``"semi_hard"`` (see the module docstring).
         margin: the triplet margin, in distance units (unused by ``batch_hard``).
-        metric: ``"euclidean"``, ``"squared_euclidean"`` or ``"cosine"``.
+        metric: a :class:`~siamkit.nn.distances.Distance` or its name: ``"euclidean"``,
+            ``"squared_euclidean"`` or ``"cosine"``; :attr:`distance` is the object, :attr:`metric` its name.
 
     Example:
         >>> miner = TripletMiner("batch_hard")
@@ -131,14 +127,16 @@ class TripletMiner:
         8
     """
 
-    def __init__(self, strategy: str = "batch_hard", margin: float = 0.2, metric: str = "euclidean") -> None:
+    def __init__(
+        self, strategy: str = "batch_hard", margin: float = 0.2, metric: str | Distance = "euclidean"
+    ) -> None:
         check_choice(strategy, STRATEGIES, "mining strategy")
-        check_choice(metric, METRICS, "distance metric")
+        self.distance = get_distance(metric)
         if margin < 0:
             raise ConfigError(f"margin must be ≥ 0, got {margin}")
         self.strategy = strategy
         self.margin = float(margin)
-        self.metric = metric
+        self.metric = self.distance.name
 
     def mine(self, distances: torch.Tensor, labels: torch.Tensor):
         """Triplets from a precomputed distance matrix ``[B, B]`` (no gradient needed)."""
@@ -149,4 +147,4 @@ class TripletMiner:
     def __call__(self, embeddings: torch.Tensor, labels: torch.Tensor):
         """Triplets ``(a, p, n)`` (each a LongTensor ``[T]`` of batch indices) for ``embeddings`` ``[B, D]``."""
         with torch.no_grad():
-            return self.mine(pairwise_distances(embeddings.detach(), self.metric), labels)
+            return self.mine(pairwise_distances(embeddings.detach(), self.distance), labels)

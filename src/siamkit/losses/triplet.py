@@ -9,7 +9,7 @@ from torch import nn
 
 from siamkit.core.errors import ConfigError, LabelError
 from siamkit.losses.mining import TripletMiner, pairwise_distances
-from siamkit.nn.heads import DistanceHead
+from siamkit.nn.distances import Distance, EuclideanDistance, SquaredEuclideanDistance, get_distance
 
 TRIPLET_REDUCTIONS = ("mean", "mean_nonzero", "sum")
 
@@ -22,34 +22,40 @@ class TripletLoss(nn.Module):
     Args:
         margin: required gap between the negative and the positive distance (distance units).
         squared: use squared Euclidean distances (FaceNet's form); Euclidean only.
-        distance: ``"euclidean"`` or ``"cosine"`` (``1 − cos``).
+        distance: a :class:`~siamkit.nn.distances.Distance` or its name: ``"euclidean"``, ``"cosine"``
+            (``1 − cos``) or ``"squared_euclidean"`` (the same as ``squared=True``).
         reduction: ``"mean"`` over triplets, ``"mean_nonzero"`` (over triplets with loss > 0, as
             pytorch-metric-learning's default reducer) or ``"sum"``.
 
-    Shapes: ``anchor, positive, negative`` ``[B, D]`` each → scalar. :attr:`metric` names the pair
-    distance (a :class:`~siamkit.nn.heads.DistanceHead` metric) that a model trained with it should score with.
+    Shapes: ``anchor, positive, negative`` ``[B, D]`` each → scalar. :attr:`pair_distance` is the
+    :class:`~siamkit.nn.distances.Distance` trained; :attr:`metric` names it (a
+    :class:`~siamkit.nn.heads.DistanceHead` metric) for the model trained with it to score with.
     """
 
     expects = "distance"
 
     def __init__(
-        self, margin: float = 0.2, squared: bool = False, distance: str = "euclidean", reduction: str = "mean"
+        self,
+        margin: float = 0.2,
+        squared: bool = False,
+        distance: str | Distance = "euclidean",
+        reduction: str = "mean",
     ) -> None:
         super().__init__()
         if margin < 0:
             raise ConfigError(f"margin must be ≥ 0, got {margin}")
-        if distance not in ("euclidean", "cosine"):
-            raise ConfigError(f"triplet distance must be 'euclidean' or 'cosine', got '{distance}'")
-        if squared and distance == "cosine":
-            raise ConfigError("squared=True applies to the Euclidean distance only; use distance='euclidean'")
+        pair_distance = get_distance(distance, "triplet distance")
+        if squared:
+            if not isinstance(pair_distance, EuclideanDistance):
+                raise ConfigError("squared=True applies to the Euclidean distance only; use distance='euclidean'")
+            pair_distance = SquaredEuclideanDistance()
         if reduction not in TRIPLET_REDUCTIONS:
             raise ConfigError(f"reduction must be one of {TRIPLET_REDUCTIONS}, got '{reduction}'")
         self.margin = float(margin)
-        self.squared = squared
-        self.distance = distance
+        self.squared = isinstance(pair_distance, SquaredEuclideanDistance)
         self.reduction = reduction
-        self.metric = "squared_euclidean" if squared else distance
-        self.pair_distance = DistanceHead(self.metric)
+        self.pair_distance = pair_distance
+        self.metric = pair_distance.name
 
     def from_distances(self, d_ap: torch.Tensor, d_an: torch.Tensor) -> torch.Tensor:
         """The loss from anchor–positive and anchor–negative distances ``[T]`` each."""
@@ -68,7 +74,9 @@ class TripletLoss(nn.Module):
                 f"{tuple(anchor.shape)}, {tuple(positive.shape)}, {tuple(negative.shape)}. For class-labelled "
                 "batches use OnlineTripletLoss(embeddings, class_ids)"
             )
-        return self.from_distances(self.pair_distance(anchor, positive), self.pair_distance(anchor, negative))
+        return self.from_distances(
+            self.pair_distance.paired(anchor, positive), self.pair_distance.paired(anchor, negative)
+        )
 
 
 class OnlineTripletLoss(TripletLoss):
@@ -97,13 +105,13 @@ class OnlineTripletLoss(TripletLoss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(margin, squared, distance, reduction)
-        self.miner = TripletMiner(strategy, margin, self.metric)
+        self.miner = TripletMiner(strategy, margin, self.pair_distance)
         self.last_num_triplets = 0
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if embeddings.ndim != 2:
             raise LabelError(f"embeddings must be [B, D], got {tuple(embeddings.shape)}")
-        distances = pairwise_distances(embeddings, self.metric)
+        distances = pairwise_distances(embeddings, self.pair_distance)
         a, p, n = self.miner.mine(distances, labels)
         self.last_num_triplets = len(a)
         return self.from_distances(distances[a, p], distances[a, n])

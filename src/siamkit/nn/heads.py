@@ -14,19 +14,13 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from siamkit.core.errors import ConfigError, check_choice
+from siamkit.core.errors import ConfigError
 from siamkit.core.registry import Buildable, Registry
+from siamkit.nn.distances import Distance, get_distance
 
 HEADS = Registry("head")
-
-_DISTANCES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "euclidean": lambda a, b: (a - b).pow(2).sum(dim=1).clamp_min(1e-12).sqrt(),
-    "squared_euclidean": lambda a, b: (a - b).pow(2).sum(dim=1),
-    "cosine": lambda a, b: 1.0 - F.cosine_similarity(a, b, dim=1),
-}
 
 
 @HEADS.register("distance")
@@ -34,22 +28,23 @@ class DistanceHead(Buildable, nn.Module):
     """A parameter-free distance between the two embeddings.
 
     Args:
-        metric: ``"euclidean"`` (default), ``"squared_euclidean"``, or ``"cosine"`` (``1 − cos``, in [0, 2]).
+        metric: a :class:`~siamkit.nn.distances.Distance` or its name: ``"euclidean"`` (default),
+            ``"squared_euclidean"``, or ``"cosine"`` (``1 − cos``, in [0, 2]).
 
-    Shapes: ``[B, D], [B, D]`` → ``[B]`` distances (``score_kind == "distance"``).
+    :attr:`distance` is the :class:`~siamkit.nn.distances.Distance`, :attr:`metric` its name (what a
+    checkpoint stores). Shapes: ``[B, D], [B, D]`` → ``[B]`` distances (``score_kind == "distance"``).
     """
 
     score_kind = "distance"
 
-    def __init__(self, metric: str = "euclidean") -> None:
+    def __init__(self, metric: str | Distance = "euclidean") -> None:
         super().__init__()
-        check_choice(metric, _DISTANCES, "distance metric")
-        self.spec_args = {"metric": metric}
-        self.metric = metric
+        self.distance = get_distance(metric)
+        self.metric = self.distance.name
+        self.spec_args = {"metric": self.metric}
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        # The epsilon inside the euclidean square root keeps the gradient finite when a == b.
-        return _DISTANCES[self.metric](a, b)
+        return self.distance.paired(a, b)
 
 
 PAIR_FEATURES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from siamkit.core.errors import ConfigError
+from siamkit.nn.interfaces import EmbeddingPairModel
 
 __all__ = ["ProjectionHead", "check_projectable", "project_pair"]
 
@@ -51,8 +52,9 @@ class ProjectionHead(nn.Module):
 
 def check_projectable(model: nn.Module) -> None:
     """Raise :class:`ConfigError` unless ``model`` is a shared-weight pair model with a distance head
-    (``embed`` and ``head``), the kind whose embeddings a projection head can stand between."""
-    if getattr(model, "score_kind", None) != "distance" or not hasattr(model, "embed"):
+    (an :class:`~siamkit.nn.interfaces.EmbeddingPairModel`), the kind whose embeddings a projection head
+    can stand between."""
+    if not isinstance(model, EmbeddingPairModel) or model.score_kind != "distance":
         raise ConfigError(
             f"a projection head trains embeddings compared by distance; {type(model).__name__} "
             "is not a shared-weight model with a distance head (use --head distance, or drop --projection-dim)"

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from siamkit.core.errors import DataError, SiamkitError
 from siamkit.deploy.checkpoint import Checkpoint, load_checkpoint
-from siamkit.deploy.gallery import DuplicateItem, ItemNotFound
+from siamkit.deploy.gallery.items import DuplicateItem, ItemNotFound
 from siamkit.deploy.service import schemas
 from siamkit.deploy.service.engine import Engine
 

@@ -17,8 +17,11 @@ import numpy as np
 import torch
 
 from siamkit.deploy.checkpoint import Checkpoint, load_checkpoint
-from siamkit.deploy.gallery import Gallery, model_hash
+from siamkit.deploy.gallery.gallery import Gallery
+from siamkit.deploy.gallery.items import model_hash
 from siamkit.deploy.verify import decide, load_model_input, require_image_model, verify_inputs
+from siamkit.nn.heads import DistanceHead
+from siamkit.nn.interfaces import EmbeddingPairModel
 
 ImageSource = str | Path | bytes
 
@@ -62,8 +65,10 @@ class ReadWriteLock:
 
 
 def default_metric(checkpoint: Checkpoint) -> str:
-    """Gallery metric matching the model's head: ``"ip"`` for a cosine distance head, else ``"l2"``."""
-    return "ip" if getattr(checkpoint.model.head, "metric", None) == "cosine" else "l2"
+    """Gallery metric matching the model's head: its distance's index metric (``"ip"`` for cosine), else ``"l2"``."""
+    model = checkpoint.model
+    head = model.head if isinstance(model, EmbeddingPairModel) else None
+    return head.distance.faiss_metric if isinstance(head, DistanceHead) else "l2"
 
 
 class Engine:
