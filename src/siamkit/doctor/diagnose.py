@@ -10,7 +10,8 @@ from torch import nn
 
 from siamkit.core.errors import ConfigError, DataError, SiamkitError
 from siamkit.doctor import data_checks, dynamics, model_checks
-from siamkit.doctor.context import DoctorContext, OptimizerRecipe, Skip, as_pair_sample
+from siamkit.doctor.context import DoctorContext, OptimizerRecipe, Skip
+from siamkit.doctor.sample import as_pair_sample
 from siamkit.doctor.findings import SEVERITIES, Diagnosis, Finding
 
 Check = Callable[[DoctorContext], list[Finding]]
