@@ -100,3 +100,19 @@ def test_a_pseudo_siamese_net_with_a_replaced_head_saves_a_checkpoint_that_loads
     x1, x2 = torch.rand(3, 1, 8, 8), torch.rand(3, 10)
     assert isinstance(loaded.head, ClassifierHead) and loaded.score_kind == "similarity"
     assert torch.allclose(loaded.eval()(x1, x2), net.eval()(x1, x2))
+
+
+def test_class_disjoint_validation_never_shares_a_class_with_training_test_or_unseen():
+    from siamkit.core.errors import DataError
+    from siamkit.data import digits
+    from siamkit.experiments.splits import split_data
+
+    data = digits()
+    splits = split_data(data, ["7", "8", "9"], (0.7, 0.15, 0.15), 0, val_classes=["5", "6"])
+    names = {part: {data.class_names[c] for c in getattr(splits, part).classes()} for part in ("train", "val", "test", "unseen")}
+    assert names["val"] == {"5", "6"} and names["unseen"] == {"7", "8", "9"}
+    assert names["train"] == names["test"] == {"0", "1", "2", "3", "4"}
+    assert len(splits.val) == int(((data.y == 5) | (data.y == 6)).sum())
+    assert len(splits.train) + len(splits.test) + len(splits.val) + len(splits.unseen) == len(data)
+    with pytest.raises(DataError, match="either for validation or for the final test"):
+        split_data(data, ["7", "8", "9"], (0.7, 0.15, 0.15), 0, val_classes=["8", "6"])

@@ -64,7 +64,9 @@ def diagnose_checkpoint(
     train, test = data, None
     split = meta.get("split")
     if split and dataset == meta.get("dataset"):
-        splits = split_data(data, split.get("held_out"), tuple(split["fractions"]), split.get("seed", 0))
+        splits = split_data(
+            data, split.get("held_out"), tuple(split["fractions"]), split.get("seed", 0), split.get("val_classes")
+        )
         train, test = splits.train, torch.cat([splits.val.x, splits.test.x])
     trained = experiment.get("loss")
     if loss is None and trained not in TRIPLET_LOSSES:

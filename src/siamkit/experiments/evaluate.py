@@ -36,7 +36,9 @@ def dataset_parts(meta: dict[str, Any], dataset: str, split: str | None = None) 
             )
         return {"all": data}
     stored = meta.get("split", {})
-    splits = split_data(data, stored.get("held_out"), tuple(stored.get("fractions")), stored.get("seed", 0))
+    splits = split_data(
+        data, stored.get("held_out"), tuple(stored.get("fractions")), stored.get("seed", 0), stored.get("val_classes")
+    )
     available = {"test": splits.test, "val": splits.val, "unseen": splits.unseen, "all": data}
     if split is None:
         return {name: available[name] for name in ("test", "unseen") if available[name] is not None}
