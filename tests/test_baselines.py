@@ -77,3 +77,20 @@ def test_an_untrained_model_is_below_the_raw_pixel_baseline_on_digits(parts):
     metrics, _ = evaluate_parts(untrained, part_sets, threshold, "distance", 300, 0, ["7", "8", "9"])
     baselines, _ = evaluate_baselines(train, val_pairs, part_sets, 300, 0, ["7", "8", "9"])
     assert any("unseen classes" in m for m in below_baseline(part_lifts(metrics, baselines)))
+
+
+def test_eval_of_a_checkpoint_scores_the_baselines_train_scored(tmp_path):
+    from siamkit.deploy.checkpoint import load_checkpoint
+    from siamkit.experiments.config import ExperimentConfig
+    from siamkit.experiments.evaluate import report_checkpoint
+    from siamkit.experiments.image import run_training
+    from siamkit.training.config import TrainConfig
+
+    config = ExperimentConfig(
+        dataset="digits", embedding_dim=8, train_pairs=200, eval_pairs=200,
+        train=TrainConfig(epochs=1, batch_size=64, progress=False),
+    )
+    trained = run_training(config, tmp_path)
+    evaluated = report_checkpoint(load_checkpoint(tmp_path / "model.ckpt"), "digits")
+    assert evaluated["baselines"] == trained["baselines"]
+    assert evaluated["lift_over_best_baseline"] == trained["lift_over_best_baseline"]
