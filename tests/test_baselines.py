@@ -94,3 +94,29 @@ def test_eval_of_a_checkpoint_scores_the_baselines_train_scored(tmp_path):
     evaluated = report_checkpoint(load_checkpoint(tmp_path / "model.ckpt"), "digits")
     assert evaluated["baselines"] == trained["baselines"]
     assert evaluated["lift_over_best_baseline"] == trained["lift_over_best_baseline"]
+
+
+def test_doctor_on_a_checkpoint_reports_a_stored_loss_to_the_baselines_and_not_a_win(tmp_path):
+    from siamkit.deploy.checkpoint import load_checkpoint, save_checkpoint
+    from siamkit.doctor.checkpoint import diagnose_checkpoint, stored_transfer_findings
+    from siamkit.experiments.config import ExperimentConfig
+    from siamkit.experiments.image import run_training
+    from siamkit.training.config import TrainConfig
+
+    config = ExperimentConfig(
+        dataset="digits", embedding_dim=8, train_pairs=100, eval_pairs=200,
+        train=TrainConfig(epochs=1, batch_size=64, lr=1e-5, progress=False),
+    )
+    metrics = run_training(config, tmp_path)
+    assert metrics["lift_over_best_baseline"]["unseen_classes"]["lift"] < 0  # barely trained: loses on new digits
+    checkpoint = load_checkpoint(tmp_path / "model.ckpt")
+    diagnosis = diagnose_checkpoint(checkpoint, "digits", checks=["data.labels"], num_pairs=64)
+    findings = [f for f in diagnosis.findings if f.id == "transfer.below_baseline"]
+    assert "unseen_classes" in {f.evidence["part"] for f in findings}
+    assert all(f.severity == "warning" and "--keep-best" in f.fix for f in findings)
+
+    won = {part: {**lift, "lift": 0.05} for part, lift in metrics["lift_over_best_baseline"].items()}
+    assert stored_transfer_findings({"metrics": {"lift_over_best_baseline": won}}) == []
+    save_checkpoint(tmp_path / "won.ckpt", checkpoint.model, {**checkpoint.meta, "metrics": {"lift_over_best_baseline": won}})
+    won_diagnosis = diagnose_checkpoint(load_checkpoint(tmp_path / "won.ckpt"), "digits", checks=["data.labels"], num_pairs=64)
+    assert "transfer.below_baseline" not in won_diagnosis.ids()
