@@ -100,7 +100,7 @@ def stored_transfer_findings(meta: dict[str, Any]) -> list[Finding]:
         best = BASELINE_TITLES.get(lift["best_baseline"], lift["best_baseline"])
         findings.append(Finding(
             "transfer.below_baseline", "warning",
-            f"on {part.replace('_', ' ')} the trained model does not beat {best} (no training)",
+            f"on {part.replace('_', ' ')} the trained model does not beat the untrained baseline {best}",
             {"part": part, "lift": round(lift["lift"], 4), "best_baseline": lift["best_baseline"],
              "baseline_roc_auc": round(lift["baseline_roc_auc"], 4)},
             fix,
