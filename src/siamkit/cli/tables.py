@@ -52,7 +52,7 @@ def print_lifts(metrics: dict) -> None:
     """One line per part: the model's ROC AUC against the best baseline's, and a named finding when it is not above."""
     import typer
 
-    from siamkit.evaluation.baselines import IMAGE_FIX, TEXT_FIX, below_baseline
+    from siamkit.evaluation.baselines import below_baseline, transfer_fix
 
     lifts = metrics.get("lift_over_best_baseline", {})
     for part, lift in lifts.items():
@@ -60,5 +60,5 @@ def print_lifts(metrics: dict) -> None:
             f"{part.replace('_', ' ')}: ROC AUC {lift['lift']:+.4f} over the best untrained baseline "
             f"({baseline_title(lift['best_baseline'])}, {lift['baseline_roc_auc']:.4f})"
         )
-    for message in below_baseline(lifts, TEXT_FIX if metrics.get("input_kind") == "text" else IMAGE_FIX):
+    for message in below_baseline(lifts, transfer_fix(metrics.get("input_kind"))):
         typer.echo(f"warning: {message}", err=True)

@@ -49,7 +49,7 @@ def diagnose_checkpoint(
     from siamkit.data import load_dataset
     from siamkit.experiments.build import build_loss
     from siamkit.experiments.config import ExperimentConfig
-    from siamkit.experiments.splits import split_data
+    from siamkit.experiments.splits import stored_split
 
     if loss in TRIPLET_LOSSES:
         raise ConfigError(
@@ -65,9 +65,7 @@ def diagnose_checkpoint(
     train, test = data, None
     split = meta.get("split")
     if split and dataset == meta.get("dataset"):
-        splits = split_data(
-            data, split.get("held_out"), tuple(split["fractions"]), split.get("seed", 0), split.get("val_classes")
-        )
+        splits = stored_split(data, split)
         train, test = splits.train, torch.cat([splits.val.x, splits.test.x])
     trained = experiment.get("loss")
     if loss is None and trained not in TRIPLET_LOSSES:
@@ -88,14 +86,14 @@ def stored_transfer_findings(meta: dict[str, Any]) -> list[Finding]:
     """A ``transfer.below_baseline`` warning per part where the training run's stored metrics
     (``meta["metrics"]["lift_over_best_baseline"]``, written by ``siamkit train``) show the model not above
     the best untrained baseline; nothing for checkpoints without them."""
-    from siamkit.evaluation.baselines import BASELINE_TITLES, IMAGE_FIX, TEXT_FIX, below_baseline
+    from siamkit.evaluation.baselines import BASELINE_TITLES, is_below_baseline, transfer_fix
 
     metrics = meta.get("metrics") or {}
     lifts = metrics.get("lift_over_best_baseline") or {}
-    fix = TEXT_FIX if meta.get("input_kind") == "text" else IMAGE_FIX
+    fix = transfer_fix(meta.get("input_kind"))
     findings = []
     for part, lift in lifts.items():
-        if not below_baseline({part: lift}, fix):
+        if not is_below_baseline(lift):
             continue
         best = BASELINE_TITLES.get(lift["best_baseline"], lift["best_baseline"])
         findings.append(Finding(

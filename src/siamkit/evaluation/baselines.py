@@ -151,13 +151,24 @@ TEXT_FIX = (
 )
 
 
+def transfer_fix(input_kind: str | None) -> str:
+    """The advice for a model below its baselines: :data:`TEXT_FIX` for ``"text"`` inputs, else :data:`IMAGE_FIX`."""
+    return TEXT_FIX if input_kind == "text" else IMAGE_FIX
+
+
+def is_below_baseline(lift: dict[str, Any]) -> bool:
+    """Whether one part's :func:`lift_over_baselines` shows no gain: the model's ROC AUC is below the best
+    baseline's, or only equal to it while the baseline is not already perfect."""
+    return lift["lift"] < 0 or (lift["lift"] == 0 and lift["baseline_roc_auc"] < 1)
+
+
 def below_baseline(lifts: dict[str, dict[str, Any]], fix: str = IMAGE_FIX) -> list[str]:
-    """One ``transfer.below_baseline`` message per part where the model's ROC AUC is below the best baseline's,
-    or only equal to it while the baseline is not already perfect; ``fix`` is the advice the message ends with."""
+    """One ``transfer.below_baseline`` message per part where :func:`is_below_baseline`; ``fix`` is the advice
+    the message ends with."""
     return [
         f"transfer.below_baseline: on {part.replace('_', ' ')} the model's ROC AUC is {lift['lift']:+.4f} against "
         f"{BASELINE_TITLES.get(lift['best_baseline'], lift['best_baseline'])} ({lift['baseline_roc_auc']:.4f}); "
         f"the training did not learn a similarity that transfers. Fix: {fix}"
         for part, lift in lifts.items()
-        if lift["lift"] < 0 or (lift["lift"] == 0 and lift["baseline_roc_auc"] < 1)
+        if is_below_baseline(lift)
     ]

@@ -12,7 +12,7 @@ from siamkit.data import LabeledData, PairDataset, load_dataset
 from siamkit.deploy.checkpoint import Checkpoint
 from siamkit.evaluation.baselines import evaluate_baselines, part_lifts
 from siamkit.evaluation.parts import PART_SEED_OFFSETS, SPLITS, evaluate_parts
-from siamkit.experiments.splits import Splits, split_data
+from siamkit.experiments.splits import Splits, stored_split
 from siamkit.reporting.folder import build_report, read_history
 
 
@@ -40,9 +40,7 @@ def dataset_parts(
             )
         return {"all": data}, None
     stored = meta.get("split", {})
-    splits = split_data(
-        data, stored.get("held_out"), tuple(stored.get("fractions")), stored.get("seed", 0), stored.get("val_classes")
-    )
+    splits = stored_split(data, stored)
     available = {"test": splits.test, "val": splits.val, "unseen": splits.unseen, "all": data}
     if split is None:
         return {name: available[name] for name in ("test", "unseen") if available[name] is not None}, splits

@@ -111,3 +111,11 @@ def split_data(
             )
     unseen = unseen if unseen is not None and len(unseen.classes()) >= 2 else None
     return Splits(train, val, test, unseen, held_out, val_classes)
+
+
+def stored_split(data: LabeledData, stored: dict) -> Splits:
+    """The split a training run stored in its checkpoint (``meta["split"]``: ``held_out``, ``val_classes``,
+    ``fractions``, ``seed``), rebuilt on ``data`` exactly as :func:`split_data` made it."""
+    return split_data(
+        data, stored.get("held_out"), tuple(stored["fractions"]), stored.get("seed", 0), stored.get("val_classes")
+    )
