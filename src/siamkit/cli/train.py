@@ -140,11 +140,18 @@ def train(
     batches (--batch-size per process); rank 0 evaluates and writes the outputs.
     """
     from siamkit.experiments.image import run_training
+    from siamkit.experiments.recipes import with_recipe
 
-    metrics = run_training(experiment_config(ctx.params), out)
+    given = [name for name in ctx.params if ctx.get_parameter_source(name).name not in ("DEFAULT", "DEFAULT_MAP")]
+    options, recipe = with_recipe(ctx.params, given)
+    if recipe and not quiet:
+        shown = ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in recipe.items())
+        typer.echo(f"{dataset}'s default recipe: {shown} (give any of these options to change it)")
+    config = experiment_config(options)
+    metrics = run_training(config, out)
     if not metrics:  # a DDP rank other than 0: rank 0 reports
         return
-    print_metrics(metrics, f"siamkit train · {pairs_csv or dataset} · {encoder} + {head} head")
+    print_metrics(metrics, f"siamkit train · {pairs_csv or dataset} · {config.encoder} + {config.head} head")
     skipped = metrics.get("skipped_rows") or []
     if skipped:
         typer.echo(f"skipped {len(skipped)} bad rows of the pair file (--strict-rows refuses such a file):")
