@@ -24,8 +24,11 @@ from siamkit.data.text import TEXT_PAIR_DATASETS, TextPairs, read_text_pairs
 from siamkit.evaluation.inference import pair_scores
 from siamkit.evaluation.metrics import calibrate_threshold, verification_report
 from siamkit.nn.encoders.text import Tokenizer
+from siamkit.nn.encoders.tokens import TextTokenizer
+from siamkit.nn.encoders.transformer import DEFAULT_MAX_LENGTH as TRANSFORMER_MAX_LENGTH
+from siamkit.nn.encoders.transformer import TRANSFORMER_ENCODERS
 
-TEXT_ENCODERS = ("gru", "lstm", "text_pool")
+TEXT_ENCODERS = ("gru", "lstm", "text_pool", *TRANSFORMER_ENCODERS)
 DEFAULT_MAX_LENGTH = {"word": 64, "char": 200, "trigram": 300}
 
 
@@ -74,15 +77,35 @@ def check_text_encoder(name: str) -> None:
         raise ConfigError(f"encoder '{name}' takes images; for text pairs use one of: {', '.join(TEXT_ENCODERS)}")
 
 
+def build_text_model(config, train: TextPairs) -> tuple[torch.nn.Module, TextTokenizer, int]:
+    """The model, its tokenizer and the truncation length: a pretrained transformer with its own tokenizer
+    (``hf``, ``minilm``), or a text encoder with a tokenizer fitted on the ``train`` texts only."""
+    from siamkit.experiments.build import build_model
+
+    torch.manual_seed(config.seed)
+    if config.encoder in TRANSFORMER_ENCODERS:
+        max_length = config.max_length or TRANSFORMER_MAX_LENGTH
+        model = build_model(
+            config, (max_length,), model_path=config.model_path, max_length=max_length,
+            pooling=config.pooling, normalize=config.normalize,
+        )
+        return model, model.encoder.tokenizer, max_length
+    max_length = config.max_length or DEFAULT_MAX_LENGTH.get(config.tokenizer, 64)
+    tokenizer = Tokenizer.fit(train.texts(), config.tokenizer, max_length, min_count=config.min_count)
+    return build_model(config, (max_length,), tokenizer=tokenizer), tokenizer, max_length
+
+
 def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     """Train and evaluate a Siamese text model; write everything to ``out_dir``; return the metrics.
 
     ``metrics`` holds the model's test metrics at the top level (at the threshold calibrated on
     validation pairs), ``baseline_bow_cosine`` with the same report for the bag-of-words baseline
-    (its threshold calibrated on the same validation pairs), ``val``, and the share of test tokens
-    outside the vocabulary.
+    (its threshold calibrated on the same validation pairs), for a pretrained transformer
+    ``baseline_pretrained_zero_shot`` (the same model before fine-tuning, scored and calibrated alike),
+    ``val``, and the share of test tokens outside the vocabulary.
     """
-    from siamkit.experiments.build import build_loss, build_model, build_projection
+    from siamkit.evaluation.baselines import similarity_baseline_report
+    from siamkit.experiments.build import build_loss, build_projection
     from siamkit.experiments.outputs import write_run_outputs
     from siamkit.reporting.plots import plot_roc
     from siamkit.training.trainer import fit
@@ -91,11 +114,12 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     out_dir = Path(out_dir)
     pairs = load_text_pairs(config)
     parts = split_text_pairs(pairs, config.fractions, config.seed)
-    max_length = config.max_length or DEFAULT_MAX_LENGTH.get(config.tokenizer, 64)
-    tokenizer = Tokenizer.fit(parts["train"].texts(), config.tokenizer, max_length, min_count=config.min_count)
+    model, tokenizer, max_length = build_text_model(config, parts["train"])
+    config = replace(config, embedding_dim=model.encoder.embedding_dim)
     data = {name: part.to_pairs(tokenizer) for name, part in parts.items()}
-    torch.manual_seed(config.seed)
-    model = build_model(config, (max_length,), tokenizer=tokenizer)
+    zero_shot = None
+    if config.encoder in TRANSFORMER_ENCODERS:
+        zero_shot = {name: to_similarity(pair_scores(model, data[name])[0], model.score_kind) for name in ("val", "test")}
     projection = build_projection(config)
     loss = build_loss(config)
     train_config = replace(config.train, checkpoint_dir=config.train.checkpoint_dir or out_dir / "checkpoints")
@@ -114,6 +138,12 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     base_test = bow_cosine(parts["test"].text1, parts["test"].text2)
     base_threshold = calibrate_threshold(base_val, parts["val"].labels, "similarity")
     metrics["baseline_bow_cosine"] = verification_report(base_test, parts["test"].labels, "similarity", base_threshold).as_dict()
+    curves = {"test, bag-of-words cosine": (base_test, parts["test"].labels)}
+    if zero_shot is not None:
+        metrics["baseline_pretrained_zero_shot"] = similarity_baseline_report(
+            zero_shot["val"], val_labels, zero_shot["test"], test_labels
+        )
+        curves["test, pretrained (no fine-tuning)"] = (zero_shot["test"], test_labels)
     metrics.update(
         test_unknown_token_rate=round(tokenizer.unknown_rate(parts["test"].texts()), 4),
         vocabulary_size=len(tokenizer),
@@ -136,7 +166,7 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
         {
             "validation": (to_similarity(val_scores, model.score_kind), val_labels),
             "test": (to_similarity(test_scores, model.score_kind), test_labels),
-            "test, bag-of-words cosine": (base_test, parts["test"].labels),
+            **curves,
         },
         out_dir / "roc.png",
     )
