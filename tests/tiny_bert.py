@@ -13,6 +13,7 @@ import torch
 
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 WORDS = "a the cat dog sat on mat red blue car house tree big small run walk fast slow sky sea".split()
+WORDS += "how do i feed what should eat horse cow parrot goldfish lion tiger sheep goat ?".split()
 HIDDEN = 16
 
 
