@@ -135,11 +135,20 @@ def export(
     opset: int = typer.Option(17, help="ONNX opset version."),
     check: bool = typer.Option(True, help="Compare onnxruntime with PyTorch on random inputs."),
 ) -> None:
-    """Export the encoder (and pair head) to ONNX with a dynamic batch axis; print the parity check."""
-    from siamkit.deploy.export import export_onnx
+    """Export the encoder (and pair head) to ONNX with a dynamic batch axis; print the parity check.
 
-    loaded = image_checkpoint(checkpoint)
-    result = export_onnx(loaded.model, loaded.input_shape, onnx, opset=opset, check=check)
+    A transformer text model exports whole (token ids → pooled, normalized embedding; batch and token axes
+    dynamic) with its tokenizer.json beside."""
+    from siamkit.deploy.checkpoint import load_checkpoint
+    from siamkit.deploy.export import export_onnx, export_text_onnx
+    from siamkit.nn.encoders.transformer import TransformerTextEncoder
+
+    loaded = load_checkpoint(checkpoint)
+    if isinstance(getattr(loaded.model, "encoder", None), TransformerTextEncoder):
+        result = export_text_onnx(loaded.model, onnx, opset=opset, check=check)
+    else:
+        loaded = image_checkpoint(checkpoint)
+        result = export_onnx(loaded.model, loaded.input_shape, onnx, opset=opset, check=check)
     for part, path in result.files.items():
         line = f"{part}: {path}"
         if part in result.max_abs_diff:
