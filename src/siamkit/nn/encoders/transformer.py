@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -52,6 +52,23 @@ def masked_pool(hidden: torch.Tensor, mask: torch.Tensor, pooling: str = "mean")
         return hidden.masked_fill(~keep, torch.finfo(hidden.dtype).min).amax(1)
     counts = keep.sum(1).clamp_min(1).to(hidden.dtype)
     return (hidden * keep).sum(1) / counts
+
+
+def in_length_order(
+    run: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], ids: torch.Tensor, mask: torch.Tensor, size: int | None = None
+) -> torch.Tensor:
+    """``run(ids, mask)`` → ``[b, D]`` over rows sorted by length in sub-batches of ``size`` (default
+    :data:`SUB_BATCH`), each cut to its last real column; rows back in their order. Exact for any ``run`` in
+    which padding changes nothing (masked attention and pooling); torch or onnxruntime alike."""
+    size = size or SUB_BATCH
+    order = mask.sum(1).argsort(descending=True)
+    parts = []
+    for start in range(0, ids.shape[0], size):
+        rows = order[start : start + size]
+        sub_mask = mask[rows]
+        width = int(sub_mask.any(0).nonzero().max()) + 1 if bool(sub_mask.any()) else 1
+        parts.append(run(ids[rows, :width], sub_mask[:, :width]))
+    return torch.cat(parts)[order.argsort()]
 
 
 def _exporting() -> bool:
@@ -127,17 +144,6 @@ class TransformerTextEncoder(Buildable, nn.Module):
         hidden = self.transformer(input_ids=ids, attention_mask=mask.long()).last_hidden_state
         return masked_pool(hidden, mask, self.pooling)
 
-    def _pooled_in_parts(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """:meth:`_pooled` on length-sorted sub-batches, each cut to its last real column (see the module doc)."""
-        order = mask.sum(1).argsort(descending=True)
-        parts = []
-        for start in range(0, ids.shape[0], SUB_BATCH):
-            rows = order[start : start + SUB_BATCH]
-            sub_mask = mask[rows]
-            width = int(sub_mask.any(0).nonzero().max()) + 1 if bool(sub_mask.any()) else 1
-            parts.append(self._pooled(ids[rows, :width], sub_mask[:, :width]))
-        return torch.cat(parts)[order.argsort()]
-
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         if ids.ndim != 2 or ids.dtype not in (torch.int64, torch.int32):
             raise DataError(
@@ -145,7 +151,7 @@ class TransformerTextEncoder(Buildable, nn.Module):
                 "encode texts with the encoder's tokenizer"
             )
         mask = ids != self.tokenizer.pad_id
-        pooled = self._pooled(ids, mask) if _exporting() else self._pooled_in_parts(ids, mask)
+        pooled = self._pooled(ids, mask) if _exporting() else in_length_order(self._pooled, ids, mask)
         return nn.functional.normalize(pooled, dim=1) if self.normalize else pooled
 
     def encode_texts(self, texts: list[str]) -> torch.Tensor:
