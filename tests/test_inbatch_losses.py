@@ -8,7 +8,11 @@ import torch.nn.functional as F
 
 from siamkit.core.errors import ConfigError
 from siamkit.data.pairs import PairDataset
-from siamkit.losses.inbatch import MultipleNegativesRankingLoss, OnlineContrastiveLoss
+from siamkit.losses.inbatch import (
+    MultipleNegativesRankingLoss,
+    MultipleNegativesSymmetricRankingLoss,
+    OnlineContrastiveLoss,
+)
 from siamkit.losses.names import fixed_metric, loss_from_name
 from siamkit.nn.encoders import MLP
 from siamkit.nn.heads import DistanceHead
@@ -28,6 +32,18 @@ def test_mnrl_is_cross_entropy_over_every_second_text_in_the_batch():
     # the different pairs' second texts are negatives too: dropping them lowers the loss
     same = labels == 1
     assert MultipleNegativesRankingLoss()(a[same], b[same], labels[same]) < expected
+
+
+def test_the_symmetric_term_has_each_second_text_pick_its_first_among_the_same_pairs():
+    g = torch.Generator().manual_seed(2)
+    a, b = torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g)
+    labels = torch.tensor([1, 1, 0, 1])
+    same = torch.tensor([0, 1, 3])
+    cos = F.normalize(b[same], dim=1) @ F.normalize(a[same], dim=1).T
+    mirror = F.cross_entropy(20 * cos, torch.arange(3))
+    expected = (MultipleNegativesRankingLoss()(a, b, labels) + mirror) / 2
+    assert torch.allclose(MultipleNegativesSymmetricRankingLoss()(a, b, labels), expected, atol=1e-6)
+    assert isinstance(loss_from_name("mnrl_symmetric"), MultipleNegativesSymmetricRankingLoss)
 
 
 def test_mnrl_without_a_same_pair_is_zero_with_a_gradient():

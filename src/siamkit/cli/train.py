@@ -79,7 +79,7 @@ def train(
     ),
     loss: Optional[str] = _option(
         "loss",
-        "Loss: contrastive, online_contrastive (hard pairs), mnrl (in-batch negatives), triplet, bce, ce, cosine, hinge "
+        "Loss: contrastive, online_contrastive (hard pairs), mnrl / mnrl_symmetric (in-batch negatives), triplet, bce, ce, cosine, hinge "
         "or mse on pairs; multi_similarity, supcon, ntxent, circle, "
         "proxy_anchor, arcface or normalized_softmax on P×K batches (default: the head's usual loss).",
     ),
@@ -94,6 +94,7 @@ def train(
     accumulate_grad_batches: int = _option(
         "train.accumulate_grad_batches", "Batches whose gradients add up before each optimizer step.", min=1
     ),
+    grad_clip: Optional[float] = _option("train.grad_clip", "Clip the gradients' L2 norm to this before each step."),
     augment: Optional[str] = _option(
         "train.augment",
         "Augment training images: shift (up to 10 % of the side), flip (left-right), or shift,flip.",

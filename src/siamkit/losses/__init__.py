@@ -6,7 +6,11 @@ per-class weights), ``mining`` (batch-all / hard / semi-hard selection) and ``na
 Pair labels: 1 = same, 0 = different; the batch losses take class ids."""
 
 from siamkit.losses.batch import CircleLoss, LabelledBatchLoss, MultiSimilarityLoss, NTXentLoss, SupConLoss
-from siamkit.losses.inbatch import MultipleNegativesRankingLoss, OnlineContrastiveLoss
+from siamkit.losses.inbatch import (
+    MultipleNegativesRankingLoss,
+    MultipleNegativesSymmetricRankingLoss,
+    OnlineContrastiveLoss,
+)
 from siamkit.losses.mining import TripletMiner, pairwise_distances
 from siamkit.losses.names import LABELLED_BATCH_LOSSES, LOSSES, check_loss_fits_model, loss_from_name
 from siamkit.losses.pair import (
@@ -24,5 +28,6 @@ __all__ = [
     "LABELLED_BATCH_LOSSES", "LOSSES", "ArcFaceLoss", "CircleLoss", "ContrastiveLoss", "CosineEmbeddingPairLoss",
     "HingeEmbeddingPairLoss", "LabelledBatchLoss", "MultiSimilarityLoss", "NTXentLoss", "NormalizedSoftmaxLoss",
     "OnlineTripletLoss", "PairBCEWithLogitsLoss", "PairCrossEntropyLoss", "PairMSELoss", "ProxyAnchorLoss",
-    "SupConLoss", "TripletLoss", "MultipleNegativesRankingLoss", "OnlineContrastiveLoss", "TripletMiner", "check_loss_fits_model", "loss_from_name", "pairwise_distances",
+    "SupConLoss", "TripletLoss", "MultipleNegativesRankingLoss",
+    "MultipleNegativesSymmetricRankingLoss", "OnlineContrastiveLoss", "TripletMiner", "check_loss_fits_model", "loss_from_name", "pairwise_distances",
 ]

@@ -2,7 +2,8 @@
 
 - :class:`MultipleNegativesRankingLoss` (``--loss mnrl``; InfoNCE with in-batch negatives, van den Oord et
   al. 2018, Henderson et al. 2017): on the **embeddings** of a pair batch, each same pair's first text must
-  pick its own second text out of every second text in the batch.
+  pick its own second text out of every second text in the batch; :class:`MultipleNegativesSymmetricRankingLoss`
+  (``--loss mnrl_symmetric``) also makes each second text pick its first text.
 - :class:`OnlineContrastiveLoss` (``--loss online_contrastive``): the contrastive loss on the batch's hard
   pairs only, on **pair distances** like any pair loss.
 
@@ -18,7 +19,7 @@ from torch import nn
 from siamkit.core.errors import ConfigError
 from siamkit.losses.pair import check_pair_batch
 
-__all__ = ["MultipleNegativesRankingLoss", "OnlineContrastiveLoss"]
+__all__ = ["MultipleNegativesRankingLoss", "MultipleNegativesSymmetricRankingLoss", "OnlineContrastiveLoss"]
 
 
 class MultipleNegativesRankingLoss(nn.Module):
@@ -65,6 +66,14 @@ class MultipleNegativesRankingLoss(nn.Module):
             mirror = self.scale * b[same] @ a[same].T  # [P, P]
             loss = (loss + F.cross_entropy(mirror, torch.arange(len(same), device=a.device))) / 2
         return loss
+
+
+class MultipleNegativesSymmetricRankingLoss(MultipleNegativesRankingLoss):
+    """:class:`MultipleNegativesRankingLoss` with ``symmetric=True`` (sentence-transformers'
+    ``MultipleNegativesSymmetricRankingLoss``): the mean of the a → b and b → a terms."""
+
+    def __init__(self, scale: float = 20.0) -> None:
+        super().__init__(scale, symmetric=True)
 
 
 class OnlineContrastiveLoss(nn.Module):

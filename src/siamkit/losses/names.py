@@ -8,7 +8,11 @@ from torch import nn
 
 from siamkit.core.errors import ConfigError, check_choice
 from siamkit.losses.batch import CircleLoss, MultiSimilarityLoss, NTXentLoss, SupConLoss
-from siamkit.losses.inbatch import MultipleNegativesRankingLoss, OnlineContrastiveLoss
+from siamkit.losses.inbatch import (
+    MultipleNegativesRankingLoss,
+    MultipleNegativesSymmetricRankingLoss,
+    OnlineContrastiveLoss,
+)
 from siamkit.losses.pair import (
     ContrastiveLoss,
     CosineEmbeddingPairLoss,
@@ -36,6 +40,7 @@ LOSSES: dict[str, type[nn.Module]] = {
     "ntxent": NTXentLoss,
     "circle": CircleLoss,
     "mnrl": MultipleNegativesRankingLoss,
+    "mnrl_symmetric": MultipleNegativesSymmetricRankingLoss,
     "online_contrastive": OnlineContrastiveLoss,
 }
 

@@ -30,6 +30,7 @@ class TrainConfig:
     :mod:`siamkit.training.schedule`).
     ``accumulate_grad_batches``: add up the gradients of this many batches before each optimizer step (an
     effective batch of ``batch_size ×`` that many pairs, for losses that score pairs independently).
+    ``grad_clip``: clip the gradients' global L2 norm to this before each step (``None``: no clipping).
     ``keep_best``: score the validation pairs after every epoch (``val_roc_auc`` in the history) and end with the
     weights of the best epoch; ``patience``: stop once that many epochs have passed without a better one.
     ``freeze_backbone``: train only the encoder's last layer (and any head or projection): the backbone of a
@@ -63,6 +64,7 @@ class TrainConfig:
     backbone_lr_mult: float = 1.0
     warmup_steps: int = 0
     accumulate_grad_batches: int = 1
+    grad_clip: float | None = None
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -86,6 +88,8 @@ class TrainConfig:
                 f"warmup_steps must be ≥ 0 and accumulate_grad_batches ≥ 1, got {self.warmup_steps} and "
                 f"{self.accumulate_grad_batches}"
             )
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise ConfigError(f"grad_clip must be > 0 (a gradient norm) or None, got {self.grad_clip}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
         if not self.backbone_lr_mult > 0:
