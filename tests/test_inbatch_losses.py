@@ -64,6 +64,8 @@ def test_online_contrastive_uses_only_the_hard_pairs():
     assert float(OnlineContrastiveLoss()(d, y)) == pytest.approx(expected)
     easy = OnlineContrastiveLoss()(torch.tensor([0.1, 0.2, 0.8, 0.9]), torch.tensor([1, 1, 0, 0]))
     assert float(easy) == 0.0
+    only_same = OnlineContrastiveLoss()(torch.tensor([0.1, 0.2]), torch.tensor([1, 1]))
+    assert float(only_same) == pytest.approx((0.1**2 + 0.2**2) / 2)
     assert isinstance(loss_from_name("online_contrastive", 0.3), OnlineContrastiveLoss)
 
 

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from siamkit.core.errors import ConfigError
-from siamkit.losses.pair import check_pair_batch
+from siamkit.losses.pair import ContrastiveLoss, check_pair_batch
 
 __all__ = ["MultipleNegativesRankingLoss", "MultipleNegativesSymmetricRankingLoss", "OnlineContrastiveLoss"]
 
@@ -76,8 +76,9 @@ class MultipleNegativesSymmetricRankingLoss(MultipleNegativesRankingLoss):
         super().__init__(scale, symmetric=True)
 
 
-class OnlineContrastiveLoss(nn.Module):
-    """Contrastive loss on a batch's hard pairs (sentence-transformers' ``OnlineContrastiveLoss``).
+class OnlineContrastiveLoss(ContrastiveLoss):
+    """The squared :class:`~siamkit.losses.pair.ContrastiveLoss` on a batch's hard pairs only
+    (sentence-transformers' ``OnlineContrastiveLoss``).
 
     From pair distances ``d`` ``[B]``: the hard same pairs are those farther apart than the closest different
     pair, the hard different pairs those closer than the farthest same pair (all of a kind when the other is
@@ -87,18 +88,14 @@ class OnlineContrastiveLoss(nn.Module):
         margin: different pairs closer than this are pushed apart (cosine distance units: 0.5).
     """
 
-    expects = "distance"
-
     def __init__(self, margin: float = 0.5) -> None:
-        super().__init__()
-        if margin <= 0:
-            raise ConfigError(f"margin must be > 0, got {margin}")
-        self.margin = float(margin)
+        super().__init__(margin, squared=True, reduction="sum")
 
     def forward(self, distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         check_pair_batch(distances, labels)
-        same, different = distances[labels == 1], distances[labels == 0]
-        hard_same = same[same > different.min()] if len(different) else same
-        hard_different = different[different < same.max()] if len(same) else different
-        total = hard_same.pow(2).sum() + (self.margin - hard_different).clamp_min(0).pow(2).sum()
-        return total / len(distances)
+        same = labels == 1
+        inf = distances.new_tensor(float("inf"))
+        closest_different = distances[~same].min() if bool((~same).any()) else -inf  # none: every same pair is hard
+        farthest_same = distances[same].max() if bool(same.any()) else inf
+        hard = torch.where(same, distances > closest_different, distances < farthest_same)
+        return super().forward(distances[hard], labels[hard]) / len(distances)

