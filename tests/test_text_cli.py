@@ -52,7 +52,9 @@ def test_cli_trains_on_a_quora_csv_listing_skipped_rows(text_run, capsys):
         "line 4: empty question1", "line 8: is_duplicate is 'yes', not 0 (different) or 1 (same)",
     ]
     assert metrics["roc_auc"] > 0.9
-    assert set(metrics["baseline_bow_cosine"]) >= {"roc_auc", "accuracy"}
+    assert set(metrics["baselines"]) == {"bow_cosine", "tfidf_cosine"}
+    assert all(set(b) >= {"roc_auc", "accuracy"} for b in metrics["baselines"].values())
+    assert metrics["lift_over_best_baseline"]["test"]["lift"] == metrics["roc_auc"] - max(b["roc_auc"] for b in metrics["baselines"].values())
     assert (folder / "out" / "roc.png").stat().st_size > 0
 
 
@@ -116,6 +118,6 @@ def test_wordnet_gloss_slice_trains_with_a_baseline_side_by_side(tmp_path, monke
     )
     metrics = run_training(config, tmp_path)
     assert metrics["pairs"] == {"train": 200, "val": 200, "test": 200}
-    assert 0.0 <= metrics["roc_auc"] <= 1.0 and 0.5 < metrics["baseline_bow_cosine"]["roc_auc"] < 1.0
+    assert 0.0 <= metrics["roc_auc"] <= 1.0 and 0.5 < metrics["baselines"]["bow_cosine"]["roc_auc"] < 1.0
     with pytest.raises(ConfigError, match="takes images"):
         run_training(ExperimentConfig(dataset="wordnet-gloss", encoder="lenet"), tmp_path)

@@ -10,7 +10,8 @@ import torch
 from siamkit.core.errors import DataError
 from siamkit.data import PairDataset
 from siamkit.data.text import read_text_classes, read_text_pairs, wordnet_gloss
-from siamkit.experiments.text import bow_cosine, split_text_pairs
+from siamkit.evaluation.text_baselines import bow_cosine
+from siamkit.experiments.text import split_text_pairs
 from siamkit.nn.encoders.text import Tokenizer
 
 QUORA = (
@@ -118,3 +119,13 @@ def test_bag_of_words_cosine():
     sim = bow_cosine(["sugar beet", "walk", "a b"], ["sugar made from sugar beets", "enter by walking", "b a"])
     assert sim[1] == 0.0 and sim[2] == pytest.approx(1.0)
     assert sim[0] == pytest.approx(2 / (2**0.5 * 7**0.5))
+
+
+def test_tfidf_cosine_weighs_words_by_training_idf_and_ignores_unseen_words():
+    from siamkit.evaluation.text_baselines import TfidfCosine
+
+    score = TfidfCosine(["the cat sat", "the dog sat", "the bird flew", "a cat purred"])
+    sim = score(["the cat", "the cat", "zebra okapi", "cat"], ["the dog", "a cat", "zebra okapi", "cat"])
+    assert sim[3] == pytest.approx(1.0)
+    assert sim[1] > sim[0]  # sharing the rare "cat" counts more than sharing the common "the"
+    assert sim[2] == 0.0  # words outside the training vocabulary carry nothing

@@ -37,7 +37,7 @@ def test_training_a_transformer_on_a_pair_csv_reports_the_zero_shot_baseline(hf_
     assert metrics["skipped_rows"] == [
         "line 4: empty question1", "line 8: is_duplicate is 'yes', not 0 (different) or 1 (same)",
     ]
-    zero_shot = metrics["baseline_pretrained_zero_shot"]["roc_auc"]
+    zero_shot = metrics["baselines"]["pretrained_zero_shot"]["roc_auc"]
     assert metrics["roc_auc"] > max(zero_shot, 0.8)
     meta = load_checkpoint(folder / "out" / "model.ckpt").meta
     assert meta["score_kind"] == "distance" and meta["experiment"]["embedding_dim"] == 16

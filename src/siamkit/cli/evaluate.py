@@ -58,7 +58,7 @@ def oneshot(
     if split is None:
         held_out = len(ckpt.meta.get("split", {}).get("held_out") or []) >= 2
         split = "unseen" if dataset == ckpt.meta.get("dataset") and held_out else "all"
-    data = dataset_parts(ckpt.meta, dataset, split)[split]
+    data = dataset_parts(ckpt.meta, dataset, split)[0][split]
     result = few_shot_accuracy(
         ckpt.model, data, ways=ways, shots=shots, episodes=episodes, queries=queries, seed=seed,
         scorer=scorer, metric=retrieval_metric_of(ckpt.model), score_kind=ckpt.score_kind,

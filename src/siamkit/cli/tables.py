@@ -12,7 +12,6 @@ PAIR_COLUMNS: tuple[Column, ...] = (
     ("threshold", "threshold", ".4f"),
     ("accuracy", "accuracy", ".4f"),
 )
-TEXT_COLUMNS: tuple[Column, ...] = tuple(c for c in PAIR_COLUMNS if c[0] != "threshold")
 
 
 def print_table(title: str, first: str, columns: Sequence[Column], rows: Iterable[tuple[str, Mapping]]) -> None:
@@ -30,20 +29,16 @@ def print_table(title: str, first: str, columns: Sequence[Column], rows: Iterabl
 
 
 def print_metrics(metrics: dict, title: str) -> None:
-    """The results of ``siamkit train`` / ``eval``: image pairs (test, and unseen classes when held out),
-    or text pairs (the model beside the bag-of-words cosine baseline). A baseline row goes in ``rows``."""
-    if "baseline_bow_cosine" in metrics:
-        first, columns = "test pairs", TEXT_COLUMNS
-        rows = [("model", metrics), ("bag-of-words cosine", metrics["baseline_bow_cosine"])]
-    else:
-        first, columns = "pairs", PAIR_COLUMNS
-        rows = [("test (seen classes)", metrics)]
-        rows += [(f"  {baseline_title(name)}", b) for name, b in metrics.get("baselines", {}).items()]
-        if "unseen_classes" in metrics:
-            unseen = metrics["unseen_classes"]
-            rows.append((f"unseen classes {','.join(unseen['classes'])}", unseen))
-            rows += [(f"  {baseline_title(name)}", b["unseen_classes"]) for name, b in metrics.get("baselines", {}).items()]
-    print_table(title, first, columns, rows)
+    """The results of ``siamkit train`` / ``eval``: test pairs (seen classes for images), and unseen classes
+    when held out, each followed by its untrained baselines' rows, then the lift over the best baseline."""
+    baselines = metrics.get("baselines", {})
+    rows = [("test (seen classes)" if "unseen_classes" in metrics else "test", metrics)]
+    rows += [(f"  {baseline_title(name)}", b) for name, b in baselines.items()]
+    if "unseen_classes" in metrics:
+        unseen = metrics["unseen_classes"]
+        rows.append((f"unseen classes {','.join(unseen['classes'])}", unseen))
+        rows += [(f"  {baseline_title(name)}", b["unseen_classes"]) for name, b in baselines.items()]
+    print_table(title, "pairs", PAIR_COLUMNS, rows)
     print_lifts(metrics)
 
 
@@ -57,7 +52,7 @@ def print_lifts(metrics: dict) -> None:
     """One line per part: the model's ROC AUC against the best baseline's, and a named finding when it is not above."""
     import typer
 
-    from siamkit.evaluation.baselines import below_baseline
+    from siamkit.evaluation.baselines import below_baseline, transfer_fix
 
     lifts = metrics.get("lift_over_best_baseline", {})
     for part, lift in lifts.items():
@@ -65,5 +60,5 @@ def print_lifts(metrics: dict) -> None:
             f"{part.replace('_', ' ')}: ROC AUC {lift['lift']:+.4f} over the best untrained baseline "
             f"({baseline_title(lift['best_baseline'])}, {lift['baseline_roc_auc']:.4f})"
         )
-    for message in below_baseline(lifts):
+    for message in below_baseline(lifts, transfer_fix(metrics.get("input_kind"))):
         typer.echo(f"warning: {message}", err=True)

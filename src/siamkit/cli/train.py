@@ -31,6 +31,7 @@ def _two_columns(text: str) -> tuple[str, str]:
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "text_columns": _two_columns,
     "held_out": csv,
+    "val_classes": csv,
     "image_size": parse_size,
     "pairs_csv": lambda path: None if path is None else str(path),
     "weights": lambda path: None if path is None else str(path),
@@ -115,6 +116,11 @@ def train(
     held_out: Optional[str] = _option(
         "held_out",
         "Comma-separated class names never trained on (default: digits 7,8,9; fashion-mnist Sneaker,Bag,Ankle boot).",
+        shown=joined,
+    ),
+    val_classes: Optional[str] = _option(
+        "val_classes",
+        "Comma-separated seen classes kept out of training to choose the best epoch and threshold on (class-disjoint validation).",
         shown=joined,
     ),
     image_size: Optional[str] = _option(

@@ -10,11 +10,12 @@ from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.labeled import LabeledData
 from siamkit.deploy.checkpoint import Checkpoint
 from siamkit.doctor.diagnose import diagnose
-from siamkit.doctor.findings import Diagnosis
+from siamkit.doctor.findings import Diagnosis, Finding
+from siamkit.losses.names import LABELLED_BATCH_LOSSES
 from siamkit.training.config import TrainConfig
 
 LOSS_OF_SCORE = {"distance": "contrastive", "similarity": "bce"}
-TRIPLET_LOSSES = ("triplet",)  # losses on embeddings and class labels, not on pairs
+TRIPLET_LOSSES = LABELLED_BATCH_LOSSES  # losses on embeddings and class labels, not on pairs
 MARGIN_PAIRS = 256
 MIN_MARGIN = 1e-3
 
@@ -48,7 +49,7 @@ def diagnose_checkpoint(
     from siamkit.data import load_dataset
     from siamkit.experiments.build import build_loss
     from siamkit.experiments.config import ExperimentConfig
-    from siamkit.experiments.splits import split_data
+    from siamkit.experiments.splits import stored_split
 
     if loss in TRIPLET_LOSSES:
         raise ConfigError(
@@ -64,7 +65,7 @@ def diagnose_checkpoint(
     train, test = data, None
     split = meta.get("split")
     if split and dataset == meta.get("dataset"):
-        splits = split_data(data, split.get("held_out"), tuple(split["fractions"]), split.get("seed", 0))
+        splits = stored_split(data, split)
         train, test = splits.train, torch.cat([splits.val.x, splits.test.x])
     trained = experiment.get("loss")
     if loss is None and trained not in TRIPLET_LOSSES:
@@ -74,9 +75,35 @@ def diagnose_checkpoint(
     else:
         margin = experiment.get("margin") if loss == trained else None  # a margin belongs to its own loss
         loss_module = build_loss(ExperimentConfig(loss=loss, margin=margin))
-    return diagnose(
+    diagnosis = diagnose(
         checkpoint.model, train, loss=loss_module, optimizer=optimizer_factory(optimizer, lr), test_data=test, **options
     )
+    diagnosis.findings.extend(stored_transfer_findings(meta))
+    return diagnosis
+
+
+def stored_transfer_findings(meta: dict[str, Any]) -> list[Finding]:
+    """A ``transfer.below_baseline`` warning per part where the training run's stored metrics
+    (``meta["metrics"]["lift_over_best_baseline"]``, written by ``siamkit train``) show the model not above
+    the best untrained baseline; nothing for checkpoints without them."""
+    from siamkit.evaluation.baselines import BASELINE_TITLES, is_below_baseline, transfer_fix
+
+    metrics = meta.get("metrics") or {}
+    lifts = metrics.get("lift_over_best_baseline") or {}
+    fix = transfer_fix(meta.get("input_kind"))
+    findings = []
+    for part, lift in lifts.items():
+        if not is_below_baseline(lift):
+            continue
+        best = BASELINE_TITLES.get(lift["best_baseline"], lift["best_baseline"])
+        findings.append(Finding(
+            "transfer.below_baseline", "warning",
+            f"on {part.replace('_', ' ')} the trained model does not beat the untrained baseline {best}",
+            {"part": part, "lift": round(lift["lift"], 4), "best_baseline": lift["best_baseline"],
+             "baseline_roc_auc": round(lift["baseline_roc_auc"], 4)},
+            fix,
+        ))
+    return findings
 
 
 def score_kind_loss(checkpoint: Checkpoint, train: LabeledData, seed: int) -> torch.nn.Module:

@@ -29,8 +29,8 @@ from torch import nn
 from siamkit.core.errors import DataError
 from siamkit.data.labeled import LabeledData, as_float
 from siamkit.evaluation.calibrated import calibrate
-from siamkit.evaluation.metrics import calibrate_threshold, verification_report
 from siamkit.evaluation.parts import PartResult, evaluate_parts
+from siamkit.evaluation.text_baselines import TEXT_BASELINE_TITLES
 from siamkit.nn.heads import DistanceHead
 from siamkit.nn.models import SiameseNet
 
@@ -39,6 +39,7 @@ BASELINE_TITLES = {
     "raw_l2": "raw inputs, L2 (no training)",
     "raw_cosine": "raw inputs, cosine (no training)",
     "pca_l2": "PCA of training items, L2",
+    **TEXT_BASELINE_TITLES,
 }
 
 
@@ -140,23 +141,34 @@ def part_lifts(metrics: dict[str, Any], baselines: dict[str, dict[str, Any]]) ->
     return lifts
 
 
-def below_baseline(lifts: dict[str, dict[str, Any]]) -> list[str]:
-    """One ``transfer.below_baseline`` message per part where the model's ROC AUC is not above the best baseline's."""
+IMAGE_FIX = (
+    "keep the best epoch on validation pairs (--keep-best, --patience), augment (--augment), try a loss that "
+    "keeps more of the input (--loss ntxent, supcon) or a pretrained encoder (--pretrained imagenet)"
+)
+TEXT_FIX = (
+    "keep the best epoch on validation pairs (--keep-best, --patience), use character trigrams "
+    "(--tokenizer trigram --encoder text_pool) or a loss over the whole batch (--loss ntxent)"
+)
+
+
+def transfer_fix(input_kind: str | None) -> str:
+    """The advice for a model below its baselines: :data:`TEXT_FIX` for ``"text"`` inputs, else :data:`IMAGE_FIX`."""
+    return TEXT_FIX if input_kind == "text" else IMAGE_FIX
+
+
+def is_below_baseline(lift: dict[str, Any]) -> bool:
+    """Whether one part's :func:`lift_over_baselines` shows no gain: the model's ROC AUC is below the best
+    baseline's, or only equal to it while the baseline is not already perfect."""
+    return lift["lift"] < 0 or (lift["lift"] == 0 and lift["baseline_roc_auc"] < 1)
+
+
+def below_baseline(lifts: dict[str, dict[str, Any]], fix: str = IMAGE_FIX) -> list[str]:
+    """One ``transfer.below_baseline`` message per part where :func:`is_below_baseline`; ``fix`` is the advice
+    the message ends with."""
     return [
         f"transfer.below_baseline: on {part.replace('_', ' ')} the model's ROC AUC is {lift['lift']:+.4f} against "
         f"{BASELINE_TITLES.get(lift['best_baseline'], lift['best_baseline'])} ({lift['baseline_roc_auc']:.4f}); "
-        "the training did not learn a similarity that transfers. Fix: keep the best epoch on validation pairs "
-        "(--keep-best, --patience), augment (--augment), try a loss that keeps more of the input (--loss ntxent, "
-        "supcon) or a pretrained encoder (--pretrained imagenet)"
+        f"the training did not learn a similarity that transfers. Fix: {fix}"
         for part, lift in lifts.items()
-        if lift["lift"] <= 0
+        if is_below_baseline(lift)
     ]
-
-
-def similarity_baseline_report(
-    val_similarity: torch.Tensor, val_labels: torch.Tensor, similarity: torch.Tensor, labels: torch.Tensor
-) -> dict[str, Any]:
-    """Verification metrics of a similarity baseline (e.g. text bag-of-words cosine ``[P]``), its threshold
-    calibrated on its own validation scores."""
-    threshold = calibrate_threshold(val_similarity, val_labels, "similarity")
-    return verification_report(similarity, labels, "similarity", threshold).as_dict()

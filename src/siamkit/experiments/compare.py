@@ -8,7 +8,6 @@ pairs and applied unchanged to held-out test pairs, whose items no model trained
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -16,8 +15,7 @@ from torch import nn
 
 from siamkit.core.errors import ConfigError
 from siamkit.data import LabeledData, OneVsRestPairs, PairDataset, load_dataset, stratified_split
-from siamkit.evaluation.inference import pair_scores
-from siamkit.evaluation.metrics import calibrate_threshold, verification_report
+from siamkit.experiments.pipeline import train_and_calibrate
 from siamkit.losses.pair import PairBCEWithLogitsLoss
 from siamkit.nn.encoders import build_encoder
 from siamkit.nn.heads import ClassifierHead
@@ -107,15 +105,12 @@ def train_and_test(
     """
     from siamkit.training.trainer import fit
 
-    started = time.perf_counter()
-    fit(model, PairBCEWithLogitsLoss(), train_pairs, val_pairs, config)
-    train_seconds = time.perf_counter() - started
-    threshold = calibrate_threshold(*pair_scores(model, val_pairs), model.score_kind)
-    report = verification_report(*pair_scores(model, test_pairs), model.score_kind, threshold)
+    trained = train_and_calibrate(model, lambda: fit(model, PairBCEWithLogitsLoss(), train_pairs, val_pairs, config), val_pairs)
+    report, _ = trained.report(test_pairs)
     return {
-        **report.as_dict(),
+        **report,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "train_seconds": round(train_seconds, 2),
+        "train_seconds": trained.train_seconds,
     }
 
 

@@ -27,6 +27,8 @@ class ExperimentConfig:
     ``held_out``: class names never seen in training, evaluated as "unseen classes"; ``None`` uses the
     dataset's default (digits: 7, 8, 9; fashion-mnist: Sneaker, Bag, Ankle boot; other data with
     ≥ 5 classes: the last 30 %).
+    ``val_classes``: seen class names kept out of training as class-disjoint validation (best epoch,
+    threshold); see :func:`~siamkit.experiments.splits.split_data`.
     ``fractions``: train / validation / test shares of the remaining (seen-class) items; data with an
     official train/test split keeps it (see :func:`split_data`).
     ``train_pairs``: pairs drawn afresh each epoch; ``eval_pairs``: pairs per evaluation split.
@@ -65,6 +67,7 @@ class ExperimentConfig:
     embedding_dim: int = 32
     margin: float | None = None
     held_out: list[str] | None = None
+    val_classes: list[str] | None = None
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
     train_pairs: int = 10000
     eval_pairs: int = 4000

@@ -9,7 +9,6 @@ never trained on. Search works both ways: text → image and image → text.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from torch import nn
 from siamkit.core.errors import ConfigError
 from siamkit.data.labeled import LabeledData
 from siamkit.data.text import TextClasses
+from siamkit.experiments.pipeline import train_and_calibrate
 from siamkit.training.config import TrainConfig
 
 
@@ -87,8 +87,6 @@ def run_digits_words(config: CrossModalConfig | None = None) -> tuple[nn.Module,
     from siamkit.data.crossmodal import CrossModalPairs, number_phrases
     from siamkit.data.sources import digits
     from siamkit.data.splits import stratified_split
-    from siamkit.evaluation.inference import pair_scores
-    from siamkit.evaluation.metrics import calibrate_threshold, verification_report
     from siamkit.losses.pair import ContrastiveLoss
     from siamkit.nn.encoders.text import Tokenizer
     from siamkit.training.trainer import fit
@@ -105,16 +103,13 @@ def run_digits_words(config: CrossModalConfig | None = None) -> tuple[nn.Module,
     model = build_crossmodal_model(images.input_shape, tokenizer, config)
     train_pairs = CrossModalPairs(image_parts[0], texts_train, config.train_pairs, seed=seed)
     val_pairs = CrossModalPairs(image_parts[1], texts_train, config.eval_pairs, seed=seed + 1)
-    started = time.perf_counter()
-    result = fit(model, ContrastiveLoss(margin=config.margin), train_pairs, val_pairs, config.train)
-    train_seconds = time.perf_counter() - started
-
-    val_scores, val_labels = pair_scores(model, val_pairs)
-    threshold = calibrate_threshold(val_scores, val_labels, model.score_kind)
-    metrics: dict[str, Any] = {"threshold": threshold, "train_seconds": round(train_seconds, 2), "epochs": len(result.history)}
+    loss = ContrastiveLoss(margin=config.margin)
+    trained = train_and_calibrate(model, lambda: fit(model, loss, train_pairs, val_pairs, config.train), val_pairs)
+    metrics: dict[str, Any] = {
+        "threshold": trained.threshold, "train_seconds": trained.train_seconds, "epochs": len(trained.history)
+    }
     for name, texts, s in (("test", texts_test, 2), ("test_images_seen_phrases", texts_train, 3)):
-        scores, labels = pair_scores(model, CrossModalPairs(image_parts[2], texts, config.eval_pairs, seed=seed + s))
-        metrics[name] = verification_report(scores, labels, model.score_kind, threshold).as_dict()
+        metrics[name], _ = trained.report(CrossModalPairs(image_parts[2], texts, config.eval_pairs, seed=seed + s))
     metrics["retrieval"] = cross_modal_retrieval(model, image_parts[2], texts_test)
     metrics["sizes"] = {
         "train_images": len(image_parts[0]), "test_images": len(image_parts[2]),

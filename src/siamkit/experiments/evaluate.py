@@ -8,15 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from siamkit.core.errors import ConfigError, DataError
-from siamkit.data import LabeledData, load_dataset
+from siamkit.data import LabeledData, PairDataset, load_dataset
 from siamkit.deploy.checkpoint import Checkpoint
-from siamkit.evaluation.parts import SPLITS, evaluate_parts
-from siamkit.experiments.splits import split_data
+from siamkit.evaluation.baselines import evaluate_baselines, part_lifts
+from siamkit.evaluation.parts import PART_SEED_OFFSETS, SPLITS, evaluate_parts
+from siamkit.experiments.splits import Splits, stored_split
 from siamkit.reporting.folder import build_report, read_history
 
 
-def dataset_parts(meta: dict[str, Any], dataset: str, split: str | None = None) -> dict[str, LabeledData]:
-    """The parts of ``dataset`` to evaluate a checkpoint (with metadata ``meta``) on.
+def dataset_parts(
+    meta: dict[str, Any], dataset: str, split: str | None = None
+) -> tuple[dict[str, LabeledData], Splits | None]:
+    """The parts of ``dataset`` to evaluate a checkpoint (with metadata ``meta``) on, and the rebuilt
+    training :class:`~siamkit.experiments.splits.Splits` (``None`` on another dataset).
 
     On the dataset it was trained on the stored split is rebuilt: ``split=None`` gives ``test``
     and (when classes were held out) ``unseen``; a named split gives that part alone. Any other
@@ -34,15 +38,15 @@ def dataset_parts(meta: dict[str, Any], dataset: str, split: str | None = None) 
             raise ConfigError(
                 f"the model was not trained on {dataset}, so it has no stored '{split}' split; use --split all"
             )
-        return {"all": data}
+        return {"all": data}, None
     stored = meta.get("split", {})
-    splits = split_data(data, stored.get("held_out"), tuple(stored.get("fractions")), stored.get("seed", 0))
+    splits = stored_split(data, stored)
     available = {"test": splits.test, "val": splits.val, "unseen": splits.unseen, "all": data}
     if split is None:
-        return {name: available[name] for name in ("test", "unseen") if available[name] is not None}
+        return {name: available[name] for name in ("test", "unseen") if available[name] is not None}, splits
     if available[split] is None:
         raise DataError("no unseen classes were held out in training (need ≥ 2); evaluate --split test instead")
-    return {split: available[split]}
+    return {split: available[split]}, splits
 
 
 def report_checkpoint(
@@ -58,18 +62,23 @@ def report_checkpoint(
     if checkpoint.threshold is None:
         raise ConfigError("the checkpoint has no calibrated threshold; train it with `siamkit train`")
     meta = checkpoint.meta
-    parts = dataset_parts(meta, dataset, split)
+    parts, splits = dataset_parts(meta, dataset, split)
     seed = meta.get("split", {}).get("seed", 0)
     held_out = meta.get("split", {}).get("held_out")
+    num_pairs = num_pairs or meta.get("eval_pairs", 4000)
     metrics, results = evaluate_parts(
-        checkpoint.model, parts, checkpoint.threshold, checkpoint.score_kind,
-        num_pairs or meta.get("eval_pairs", 4000), seed, held_out,
+        checkpoint.model, parts, checkpoint.threshold, checkpoint.score_kind, num_pairs, seed, held_out
     )
     metrics["dataset"] = dataset
+    baseline_results = None
+    if splits is not None:  # baselines need the training items (PCA) and validation pairs (thresholds)
+        val_pairs = PairDataset(splits.val, num_pairs, seed=seed + PART_SEED_OFFSETS["val"])
+        metrics["baselines"], baseline_results = evaluate_baselines(splits.train, val_pairs, parts, num_pairs, seed, held_out)
+        metrics["lift_over_best_baseline"] = part_lifts(metrics, metrics["baselines"])
     if report_dir is not None:
         history = read_history(history_path) if history_path and Path(history_path).is_file() else None
         build_report(
             report_dir, results, metrics, checkpoint.threshold, checkpoint.score_kind,
-            f"siamkit evaluation · {dataset}", history,
+            f"siamkit evaluation · {dataset}", history, baseline_results,
         )
     return metrics

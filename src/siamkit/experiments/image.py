@@ -57,7 +57,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
             f"--augment {','.join(config.train.augment)} works on images [C, H, W], but {data.name} items have "
             f"shape {list(data.input_shape)}; train without --augment"
         )
-    splits = split_data(data, config.held_out, config.fractions, config.seed)
+    splits = split_data(data, config.held_out, config.fractions, config.seed, config.val_classes)
     torch.manual_seed(config.seed)
     model = build_model(config, data.input_shape)
     projection = build_projection(config)
@@ -93,7 +93,10 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
         "input_shape": list(data.input_shape),
         "dataset": config.dataset,
         "class_names": data.class_names,
-        "split": {"held_out": splits.held_out, "fractions": list(config.fractions), "seed": config.seed},
+        "split": {
+            "held_out": splits.held_out, "val_classes": splits.val_classes, "fractions": list(config.fractions),
+            "seed": config.seed,
+        },
         "eval_pairs": config.eval_pairs,
         "experiment": {k: v for k, v in asdict(config).items() if k != "train"},
         "metrics": metrics,

@@ -2,15 +2,12 @@
 
 pairs → train / val / test (the file's own split column, else stratified by label) → tokenizer
 fitted on training texts → Siamese text model → fit → threshold calibrated on validation pairs →
-test metrics, side by side with a bag-of-words cosine baseline scored by the same code →
+test metrics, side by side with untrained text baselines (bag-of-words and TF-IDF cosine) →
 ``model.ckpt`` (vocabulary inside), ``metrics.json``, ``history.csv``, ``loss.png``, ``roc.png``.
 """
 
 from __future__ import annotations
 
-import math
-import time
-from collections import Counter
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,8 +18,8 @@ from siamkit.core.conventions import to_similarity
 from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.splits import stratified_split
 from siamkit.data.text import TEXT_PAIR_DATASETS, TextPairs, read_text_pairs
-from siamkit.evaluation.inference import pair_scores
-from siamkit.evaluation.metrics import calibrate_threshold, verification_report
+from siamkit.evaluation.text_baselines import TEXT_BASELINE_TITLES
+from siamkit.experiments.pipeline import train_and_calibrate, with_checkpoint_dir
 from siamkit.nn.encoders.text import Tokenizer
 from siamkit.nn.encoders.tokens import TextTokenizer
 from siamkit.nn.encoders.transformer import DEFAULT_MAX_LENGTH as TRANSFORMER_MAX_LENGTH
@@ -59,19 +56,6 @@ def split_text_pairs(pairs: TextPairs, fractions: Sequence[float], seed: int) ->
     return parts
 
 
-def bow_cosine(text1: Sequence[str], text2: Sequence[str], kind: str = "word") -> torch.Tensor:
-    """Bag-of-words baseline: cosine similarity ``[P]`` of the token-count vectors of each pair
-    (lower-cased words, no vocabulary, so unseen words still match), in [0, 1]."""
-    splitter = Tokenizer([], kind)
-    out = torch.zeros(len(text1), dtype=torch.float64)
-    for i, (a, b) in enumerate(zip(text1, text2)):
-        ca, cb = Counter(splitter.split(a)), Counter(splitter.split(b))
-        dot = sum(n * cb[t] for t, n in ca.items())
-        norm = math.sqrt(sum(n * n for n in ca.values()) * sum(n * n for n in cb.values()))
-        out[i] = dot / norm if norm else 0.0
-    return out
-
-
 def check_text_encoder(name: str) -> None:
     if name not in TEXT_ENCODERS:
         raise ConfigError(f"encoder '{name}' takes images; for text pairs use one of: {', '.join(TEXT_ENCODERS)}")
@@ -99,12 +83,15 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     """Train and evaluate a Siamese text model; write everything to ``out_dir``; return the metrics.
 
     ``metrics`` holds the model's test metrics at the top level (at the threshold calibrated on
-    validation pairs), ``baseline_bow_cosine`` with the same report for the bag-of-words baseline
-    (its threshold calibrated on the same validation pairs), for a pretrained transformer
-    ``baseline_pretrained_zero_shot`` (the same model before fine-tuning, scored and calibrated alike),
-    ``val``, and the share of test tokens outside the vocabulary.
+    validation pairs), ``baselines`` with the same report for each untrained text baseline of
+    :mod:`siamkit.evaluation.text_baselines` (thresholds calibrated on the same validation pairs) and, for a
+    pretrained transformer, ``pretrained_zero_shot`` (the same model before fine-tuning, scored alike),
+    ``lift_over_best_baseline``, ``val``, and the share of test tokens outside the vocabulary.
     """
-    from siamkit.evaluation.baselines import similarity_baseline_report
+    from siamkit.evaluation.baselines import part_lifts
+    from siamkit.evaluation.text_baselines import text_baselines
+    from siamkit.evaluation.inference import pair_scores
+    from siamkit.evaluation.text_baselines import similarity_report
     from siamkit.experiments.build import build_loss, build_projection
     from siamkit.experiments.outputs import write_run_outputs
     from siamkit.reporting.plots import plot_roc
@@ -122,38 +109,33 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
         zero_shot = {name: to_similarity(pair_scores(model, data[name])[0], model.score_kind) for name in ("val", "test")}
     projection = build_projection(config)
     loss = build_loss(config)
-    train_config = replace(config.train, checkpoint_dir=config.train.checkpoint_dir or out_dir / "checkpoints")
-    started = time.perf_counter()
-    result = fit(model, loss, data["train"], data["val"], train_config, projection)
-    train_seconds = time.perf_counter() - started
-
-    val_scores, val_labels = pair_scores(model, data["val"])
-    threshold = calibrate_threshold(val_scores, val_labels, model.score_kind)
-    test_scores, test_labels = pair_scores(model, data["test"])
-    metrics: dict[str, Any] = {"threshold": threshold, "score_kind": model.score_kind}
-    metrics.update(verification_report(test_scores, test_labels, model.score_kind, threshold).as_dict())
-    metrics["val"] = verification_report(val_scores, val_labels, model.score_kind, threshold).as_dict()
-
-    base_val = bow_cosine(parts["val"].text1, parts["val"].text2)
-    base_test = bow_cosine(parts["test"].text1, parts["test"].text2)
-    base_threshold = calibrate_threshold(base_val, parts["val"].labels, "similarity")
-    metrics["baseline_bow_cosine"] = verification_report(base_test, parts["test"].labels, "similarity", base_threshold).as_dict()
-    curves = {"test, bag-of-words cosine": (base_test, parts["test"].labels)}
+    train_config = with_checkpoint_dir(config.train, out_dir)
+    trained = train_and_calibrate(
+        model, lambda: fit(model, loss, data["train"], data["val"], train_config, projection), data["val"]
+    )
+    report, test_scores = trained.report(data["test"])
+    metrics: dict[str, Any] = {
+        "threshold": trained.threshold, "score_kind": model.score_kind, "parts": ["test"], "input_kind": "text"
+    }
+    metrics.update(report)
+    metrics["val"] = trained.val_report()
+    metrics["baselines"], baseline_curves = text_baselines(parts["train"].texts(), parts["val"], parts["test"])
     if zero_shot is not None:
-        metrics["baseline_pretrained_zero_shot"] = similarity_baseline_report(
-            zero_shot["val"], val_labels, zero_shot["test"], test_labels
+        metrics["baselines"]["pretrained_zero_shot"] = similarity_report(
+            zero_shot["val"], parts["val"].labels, zero_shot["test"], parts["test"].labels
         )
-        curves["test, pretrained (no fine-tuning)"] = (zero_shot["test"], test_labels)
+        baseline_curves["pretrained_zero_shot"] = (zero_shot["test"], parts["test"].labels)
+    metrics["lift_over_best_baseline"] = part_lifts(metrics, metrics["baselines"])
     metrics.update(
         test_unknown_token_rate=round(tokenizer.unknown_rate(parts["test"].texts()), 4),
         vocabulary_size=len(tokenizer),
         pairs={name: len(part) for name, part in parts.items()},
         skipped_rows=[str(row) for row in pairs.bad_rows],
-        train_seconds=round(train_seconds, 2),
-        epochs=len(result.history),
+        train_seconds=trained.train_seconds,
+        epochs=len(trained.history),
     )
     meta = {
-        "threshold": threshold,
+        "threshold": trained.threshold,
         "score_kind": model.score_kind,
         "input_shape": [max_length],
         "input_kind": "text",
@@ -161,13 +143,11 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
         "experiment": {k: v for k, v in asdict(config).items() if k != "train"},
         "metrics": metrics,
     }
-    write_run_outputs(out_dir, model, meta, metrics, result.history)
-    plot_roc(
-        {
-            "validation": (to_similarity(val_scores, model.score_kind), val_labels),
-            "test": (to_similarity(test_scores, model.score_kind), test_labels),
-            **curves,
-        },
-        out_dir / "roc.png",
-    )
+    write_run_outputs(out_dir, model, meta, metrics, trained.history)
+    curves = {
+        "validation": trained.val_curve(),
+        "test": (to_similarity(test_scores, model.score_kind), parts["test"].labels),
+        **{f"test, {TEXT_BASELINE_TITLES[name]}": curve for name, curve in baseline_curves.items()},
+    }
+    plot_roc(curves, out_dir / "roc.png")
     return metrics

@@ -165,12 +165,17 @@ class PseudoSiameseNet(Buildable, nn.Module):
                 self.projection_a = nn.Sequential(self.projection_a, nn.BatchNorm1d(projection_dim))
                 self.projection_b = nn.Sequential(self.projection_b, nn.BatchNorm1d(projection_dim))
         self.embedding_dim = dim_a if projection_dim is None else projection_dim
-        self.spec_args = {
-            "encoder_a": spec_of(encoder_a),
-            "encoder_b": spec_of(encoder_b),
-            "head": spec_of(head),
-            "projection_dim": projection_dim,
-            "projection_norm": projection_norm,
+        self.projection_dim = projection_dim
+        self.projection_norm = projection_norm
+
+    @property
+    def spec_args(self) -> dict[str, Any]:  # read at save time, so replaced parts are seen
+        return {
+            "encoder_a": spec_of(self.encoder_a),
+            "encoder_b": spec_of(self.encoder_b),
+            "head": spec_of(self.head),
+            "projection_dim": self.projection_dim,
+            "projection_norm": self.projection_norm,
         }
 
     @classmethod

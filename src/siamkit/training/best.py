@@ -1,8 +1,9 @@
 """Keep the epoch that verifies validation pairs best, and stop when it stops improving.
 
-Under the unseen-classes protocol the validation pairs come from *validation classes* that training
-never draws from (Musgrave et al. 2020, "A Metric Learning Reality Check"), so the kept epoch is the
-one that transfers best to new classes, not the one that fits the training classes best.
+The validation pairs are whatever the caller gives: ``siamkit train`` passes pairs of its validation
+split, which holds items of the *training* classes (the split is stratified by class). The kept epoch is
+therefore the one that verifies seen classes best; validation on classes kept out of training as well
+(Musgrave et al. 2020, "A Metric Learning Reality Check") is not yet a protocol of its own.
 """
 
 from __future__ import annotations
