@@ -332,8 +332,12 @@ def test_every_cli_loss_builds_a_model_it_fits_and_backpropagates(loss):
     model, criterion = build_model(config, (1, 8, 8)), build_loss(config, classes=y)
     check_loss_fits_model(criterion, model.score_kind)
     x = torch.rand(8, 1, 8, 8)
-    labelled = loss in LABELLED_BATCH_LOSSES
-    value = criterion(model.embed(x), y) if labelled else criterion(model(x[:4], x[4:]), y[:4] % 2)
+    if loss in LABELLED_BATCH_LOSSES:
+        value = criterion(model.embed(x), y)
+    elif getattr(criterion, "takes_pair_embeddings", False):
+        value = criterion(model.embed(x[:4]), model.embed(x[4:]), y[:4] % 2)
+    else:
+        value = criterion(model(x[:4], x[4:]), y[:4] % 2)
     value.backward()
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)

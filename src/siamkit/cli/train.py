@@ -35,6 +35,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "image_size": parse_size,
     "pairs_csv": lambda path: None if path is None else str(path),
     "weights": lambda path: None if path is None else str(path),
+    "model_path": lambda path: None if path is None else str(path),
     "augment": lambda text: text or (),
 }
 
@@ -60,8 +61,13 @@ def train(
     ),
     protocol: str = _option("protocol", "unseen-classes (hold classes out, report them apart) or all-classes."),
     encoder: str = _option(
-        "encoder", "Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18, resnet34, resnet50 or mobilenet_v2."
+        "encoder",
+        "Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18, resnet34, resnet50 or mobilenet_v2; "
+        "text: gru, lstm, text_pool, hf (a pretrained transformer folder, --model-path) or minilm (all-MiniLM-L6-v2).",
     ),
+    model_path: Optional[Path] = _option("model_path", "--encoder hf: a local Hugging Face model folder (save_pretrained)."),
+    pooling: str = _option("pooling", "Transformer encoders: pool the real tokens by mean, max or cls."),
+    normalize: bool = _option("normalize", "Transformer encoders: L2-normalize the embeddings."),
     head: str = _option("head", "Pair head: distance (contrastive loss) or classifier (BCE)."),
     metric: Optional[str] = _option(
         "metric", "Distance head metric: euclidean, squared_euclidean, cosine (default: the loss's own, else euclidean)."
@@ -74,7 +80,8 @@ def train(
     ),
     loss: Optional[str] = _option(
         "loss",
-        "Loss: contrastive, triplet, bce, ce, cosine, hinge or mse on pairs; multi_similarity, supcon, ntxent, circle, "
+        "Loss: contrastive, online_contrastive (hard pairs), mnrl / mnrl_symmetric (in-batch negatives), triplet, bce, ce, cosine, hinge "
+        "or mse on pairs; multi_similarity, supcon, ntxent, circle, "
         "proxy_anchor, arcface or normalized_softmax on P×K batches (default: the head's usual loss).",
     ),
     mining: str = _option("mining", "Triplet mining: batch_hard, batch_all or semi_hard."),
@@ -83,7 +90,12 @@ def train(
     batch_size: int = _option("train.batch_size", "Pairs per batch (items per P×K batch with --loss triplet).", min=1),
     lr: float = _option("train.lr", "Learning rate."),
     optimizer: str = _option("train.optimizer", "adam, adamw or sgd (momentum 0.9)."),
-    lr_schedule: str = _option("train.lr_schedule", "constant, or cosine (lr decays to 0 over all steps)."),
+    lr_schedule: str = _option("train.lr_schedule", "constant, cosine or linear (lr decays to 0 over all steps)."),
+    warmup_steps: int = _option("train.warmup_steps", "Optimizer steps of linear lr warm-up from 0.", min=0),
+    accumulate_grad_batches: int = _option(
+        "train.accumulate_grad_batches", "Batches whose gradients add up before each optimizer step.", min=1
+    ),
+    grad_clip: Optional[float] = _option("train.grad_clip", "Clip the gradients' L2 norm to this before each step."),
     augment: Optional[str] = _option(
         "train.augment",
         "Augment training images: shift (up to 10 % of the side), flip (left-right), or shift,flip.",
@@ -119,18 +131,18 @@ def train(
     quiet: bool = typer.Option(False, help="No progress bar."),
     devices: int = _option("train.devices", "Processes to train in (with --strategy ddp; one per device).", min=1),
     strategy: str = _option("train.strategy", "Lightning strategy: auto, or ddp (gloo on CPU)."),
-    precision: str = _option("train.precision", "Lightning precision: 32-true, or bf16-mixed (bf16 autocast)."),
+    precision: str = _option("train.precision", "Lightning precision: 32-true, or bf16-mixed (bf16 autocast, also on CPU)."),
     num_nodes: int = _option("train.num_nodes", "Machines in a multi-node DDP run launched with torchrun.", min=1),
     channels_last: bool = _option("train.channels_last", "NHWC convolution weights (often faster on CPU)."),
     pairs_csv: Optional[Path] = _option(
-        "pairs_csv", "Text pairs: a CSV/TSV file (Quora layout by default); use a text encoder (gru, lstm, text_pool)."
+        "pairs_csv", "Text pairs: a CSV/TSV file (Quora layout by default); use a text encoder (gru, lstm, text_pool, hf, minilm)."
     ),
     text_columns: str = _option("text_columns", "The two text columns of --pairs-csv.", shown=joined),
     label_column: str = _option("label_column", "The 0/1 label column of --pairs-csv (1 = same)."),
     strict_rows: bool = _option("strict_rows", "Refuse a --pairs-csv with any bad row (default: skip and list them)."),
     tokenizer: str = _option("tokenizer", "Text tokenizer: word, char or trigram (character trigrams of words)."),
     max_length: Optional[int] = _option(
-        "max_length", "Tokens kept per text (default: word 64, char 200, trigram 300).", min=1
+        "max_length", "Tokens kept per text (default: word 64, char 200, trigram 300; transformers 128).", min=1
     ),
     min_count: int = _option("min_count", "Vocabulary: training tokens seen at least this often.", min=1),
 ) -> None:

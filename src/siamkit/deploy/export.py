@@ -11,6 +11,9 @@ average pools are rewritten, for that fixed input size, as the equivalent pair o
 products (the TorchScript ONNX exporter cannot express an adaptive pool whose output size does not
 divide its input size, e.g. LeNet's 2×2 → 4×4 on 8×8 digits). The parity check runs onnxruntime and
 PyTorch on the same seeded random inputs at two batch sizes and reports the max absolute difference.
+
+Transformer text models (:func:`export_text_onnx`) export their whole network, token ids in and normalized
+embeddings out, with dynamic batch and token axes, and their tokenizer beside.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from siamkit.core.errors import ConfigError, DataError
 from siamkit.core.fileio import atomic_path
 
 DEFAULT_TOLERANCE = 1e-4
+PARITY_TEXTS = ("a", "the same thing, said twice", "a much longer sentence, to check that padding and length change nothing")
 
 
 @dataclass
@@ -91,8 +95,11 @@ def exportable(module: nn.Module, example: torch.Tensor) -> nn.Module:
     return module
 
 
-def _export(module: nn.Module, args: tuple[torch.Tensor, ...], names: list[str], output: str, path: Path, opset: int) -> None:
-    dynamic = {name: {0: "batch"} for name in [*names, output]}
+def _export(
+    module: nn.Module, args: tuple[torch.Tensor, ...], names: list[str], output: str, path: Path, opset: int,
+    input_axes: dict[int, str] | None = None,
+) -> None:
+    dynamic = {name: dict(input_axes or {0: "batch"}) for name in names} | {output: {0: "batch"}}
     with atomic_path(path) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
         torch.onnx.export(
@@ -142,29 +149,52 @@ def export_onnx(
     Returns:
         :class:`ExportResult` with the files written and the measured differences.
     """
+    original = _encoder_copy(model)
+    generator = torch.Generator().manual_seed(seed)
+    example = torch.rand(2, *input_shape, generator=generator)
+    samples = [torch.rand(b, *input_shape, generator=generator) for b in (1, 3)]
+    return _export_pair_model(
+        model, original, exportable(original, example), example, samples, Path(path), "input", {0: "batch"},
+        opset, check, tolerance,
+    )
+
+
+def _encoder_copy(model: nn.Module) -> nn.Module:
     original = getattr(model, "encoder", model)
     if not isinstance(original, nn.Module):
         raise ConfigError(f"cannot export {type(model).__name__}: it has no encoder module")
-    original = copy.deepcopy(original).eval()
-    generator = torch.Generator().manual_seed(seed)
-    example = torch.rand(2, *input_shape, generator=generator)
-    encoder = exportable(original, example)
-    path = Path(path)
-    _export(encoder, (example,), ["input"], "embedding", path, opset)
+    return copy.deepcopy(original).eval()
+
+
+def _export_pair_model(
+    model: nn.Module,
+    original: nn.Module,
+    encoder: nn.Module,
+    example: torch.Tensor,
+    samples: list[torch.Tensor],
+    path: Path,
+    input_name: str,
+    input_axes: dict[int, str],
+    opset: int,
+    check: bool,
+    tolerance: float,
+) -> ExportResult:
+    """Export ``encoder`` (traced on ``example``; ``input_axes`` dynamic) and the model's head; compare
+    onnxruntime with ``original`` on ``samples`` when ``check``."""
+    _export(encoder, (example,), [input_name], "embedding", path, opset, input_axes)
     result = ExportResult({"encoder": path})
-    samples = [torch.rand(b, *input_shape, generator=generator) for b in (1, 3)]
     head = getattr(model, "head", None)
     if isinstance(head, nn.Module):
         head = copy.deepcopy(head).eval()
         with torch.no_grad():
-            a, b = encoder(example), encoder(example.flip(0))
+            a = encoder(example)
         result.files["head"] = head_path(path)
-        _export(head, (a, b), ["a", "b"], "score", result.files["head"], opset)
+        _export(head, (a, a.flip(0)), ["a", "b"], "score", result.files["head"], opset)
     if check:
-        result.max_abs_diff["encoder"] = _max_diff(path, original, [(x,) for x in samples], ["input"])
+        result.max_abs_diff["encoder"] = _max_diff(path, original, [(x,) for x in samples], [input_name])
         if "head" in result.files:
             with torch.no_grad():
-                pairs = [(original(x), original(x.flip(0) + 0.1)) for x in samples]
+                pairs = [(e, e.flip(0) + 0.1) for e in (original(x) for x in samples)]
             result.max_abs_diff["head"] = _max_diff(result.files["head"], head, pairs, ["a", "b"])
         worst = max(result.max_abs_diff.values())
         if worst > tolerance:
@@ -172,6 +202,44 @@ def export_onnx(
                 f"ONNX export differs from PyTorch by {worst:.3g} (> {tolerance:g}); an operator may not be "
                 "exported faithfully: try another --opset"
             )
+    return result
+
+
+def tokenizer_path(onnx_path: str | Path) -> Path:
+    """Where a text encoder exported to ``onnx_path`` keeps its tokenizer: ``model.onnx`` → ``model.tokenizer.json``."""
+    onnx_path = Path(onnx_path)
+    return onnx_path.with_name(f"{onnx_path.stem}.tokenizer.json")
+
+
+def export_text_onnx(
+    model: nn.Module, path: str | Path, opset: int = 17, check: bool = True, tolerance: float = DEFAULT_TOLERANCE
+) -> ExportResult:
+    """Export a transformer text model's whole network to ONNX: token ids ``input_ids`` ``[B, L]`` (both axes
+    dynamic) → attention mask (``ids != pad_id``) → transformer → masked pooling → L2 normalization (if the
+    encoder normalizes) → ``embedding`` ``[B, D]``; the head as :func:`export_onnx` does; the tokenizer as
+    ``tokenizer.json`` beside (:func:`tokenizer_path`, for the ``tokenizers`` library), so the files serve
+    without siamkit. The parity check embeds :data:`PARITY_TEXTS` (batches of 1 and 3 texts of different
+    lengths) with onnxruntime and with PyTorch.
+    """
+    from siamkit.nn.encoders.text import text_tokenizer
+
+    original = _encoder_copy(model)
+    tokenizer = text_tokenizer(original)
+    if not hasattr(tokenizer, "tokenizer_json"):
+        raise ConfigError(
+            f"ONNX export of text models covers pretrained transformers (--encoder hf, minilm); "
+            f"{type(original).__name__} is not one"
+        )
+    path = Path(path)
+    with atomic_path(tokenizer_path(path)) as tmp:
+        tmp.write_text(tokenizer.tokenizer_json, encoding="utf-8")
+    example = tokenizer.encode(list(PARITY_TEXTS[1:3]))
+    samples = [tokenizer.encode(list(PARITY_TEXTS[:1])), tokenizer.encode(list(PARITY_TEXTS[1:]))]
+    result = _export_pair_model(
+        model, original, original, example, samples, path, "input_ids", {0: "batch", 1: "tokens"}, opset, check,
+        tolerance,
+    )
+    result.files["tokenizer"] = tokenizer_path(path)
     return result
 
 

@@ -22,6 +22,7 @@ from siamkit.nn.encoders.text import Tokenizer
 TEXT_BASELINE_TITLES = {
     "bow_cosine": "bag-of-words cosine",
     "tfidf_cosine": "TF-IDF cosine (training IDF)",
+    "pretrained_zero_shot": "pretrained encoder, no fine-tuning",
 }
 
 
@@ -51,6 +52,15 @@ class TfidfCosine:
         return torch.from_numpy(a.multiply(b).sum(axis=1).A1).double()
 
 
+def similarity_report(
+    val_scores: torch.Tensor, val_labels: torch.Tensor, test_scores: torch.Tensor, test_labels: torch.Tensor
+) -> dict[str, Any]:
+    """The verification report of similarity scores ``[P]`` on test pairs, at the threshold calibrated on
+    the validation pairs' scores (labels 1 = same)."""
+    threshold = calibrate_threshold(val_scores, val_labels, "similarity")
+    return verification_report(test_scores, test_labels, "similarity", threshold).as_dict()
+
+
 def text_baselines(
     train_texts: Sequence[str], val, test
 ) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[torch.Tensor, torch.Tensor]]]:
@@ -62,7 +72,6 @@ def text_baselines(
     scorers = {"bow_cosine": bow_cosine, "tfidf_cosine": TfidfCosine(train_texts)}
     reports, curves = {}, {}
     for name, score in scorers.items():
-        threshold = calibrate_threshold(score(val.text1, val.text2), val.labels, "similarity")
         curves[name] = (score(test.text1, test.text2), test.labels)
-        reports[name] = verification_report(*curves[name], "similarity", threshold).as_dict()
+        reports[name] = similarity_report(score(val.text1, val.text2), val.labels, *curves[name])
     return reports, curves

@@ -32,7 +32,7 @@ def build_model(config: ExperimentConfig, input_shape: tuple[int, ...], **encode
     if config.head == "distance":
         head = DistanceHead(config.metric)
     else:
-        head = ClassifierHead(config.embedding_dim, config.features)
+        head = ClassifierHead(getattr(encoder, "embedding_dim", config.embedding_dim), config.features)
     return SiameseNet(encoder, head)
 
 

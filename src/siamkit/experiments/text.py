@@ -8,7 +8,7 @@ test metrics, side by side with untrained text baselines (bag-of-words and TF-ID
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -21,8 +21,11 @@ from siamkit.data.text import TEXT_PAIR_DATASETS, TextPairs, read_text_pairs
 from siamkit.evaluation.text_baselines import TEXT_BASELINE_TITLES
 from siamkit.experiments.pipeline import train_and_calibrate, with_checkpoint_dir
 from siamkit.nn.encoders.text import Tokenizer
+from siamkit.nn.encoders.tokens import TextTokenizer
+from siamkit.nn.encoders.transformer import DEFAULT_MAX_LENGTH as TRANSFORMER_MAX_LENGTH
+from siamkit.nn.encoders.transformer import TRANSFORMER_ENCODERS
 
-TEXT_ENCODERS = ("gru", "lstm", "text_pool")
+TEXT_ENCODERS = ("gru", "lstm", "text_pool", *TRANSFORMER_ENCODERS)
 DEFAULT_MAX_LENGTH = {"word": 64, "char": 200, "trigram": 300}
 
 
@@ -58,17 +61,38 @@ def check_text_encoder(name: str) -> None:
         raise ConfigError(f"encoder '{name}' takes images; for text pairs use one of: {', '.join(TEXT_ENCODERS)}")
 
 
+def build_text_model(config, train: TextPairs) -> tuple[torch.nn.Module, TextTokenizer, int]:
+    """The model, its tokenizer and the truncation length: a pretrained transformer with its own tokenizer
+    (``hf``, ``minilm``), or a text encoder with a tokenizer fitted on the ``train`` texts only."""
+    from siamkit.experiments.build import build_model
+
+    torch.manual_seed(config.seed)
+    if config.encoder in TRANSFORMER_ENCODERS:
+        max_length = config.max_length or TRANSFORMER_MAX_LENGTH
+        model = build_model(
+            config, (max_length,), model_path=config.model_path, max_length=max_length,
+            pooling=config.pooling, normalize=config.normalize,
+        )
+        return model, model.encoder.tokenizer, max_length
+    max_length = config.max_length or DEFAULT_MAX_LENGTH.get(config.tokenizer, 64)
+    tokenizer = Tokenizer.fit(train.texts(), config.tokenizer, max_length, min_count=config.min_count)
+    return build_model(config, (max_length,), tokenizer=tokenizer), tokenizer, max_length
+
+
 def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     """Train and evaluate a Siamese text model; write everything to ``out_dir``; return the metrics.
 
     ``metrics`` holds the model's test metrics at the top level (at the threshold calibrated on
     validation pairs), ``baselines`` with the same report for each untrained text baseline of
-    :mod:`siamkit.evaluation.text_baselines` (thresholds calibrated on the same validation pairs),
+    :mod:`siamkit.evaluation.text_baselines` (thresholds calibrated on the same validation pairs) and, for a
+    pretrained transformer, ``pretrained_zero_shot`` (the same model before fine-tuning, scored alike),
     ``lift_over_best_baseline``, ``val``, and the share of test tokens outside the vocabulary.
     """
     from siamkit.evaluation.baselines import part_lifts
     from siamkit.evaluation.text_baselines import text_baselines
-    from siamkit.experiments.build import build_loss, build_model, build_projection
+    from siamkit.evaluation.inference import pair_scores
+    from siamkit.evaluation.text_baselines import similarity_report
+    from siamkit.experiments.build import build_loss, build_projection
     from siamkit.experiments.outputs import write_run_outputs
     from siamkit.reporting.plots import plot_roc
     from siamkit.training.trainer import fit
@@ -77,11 +101,12 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     out_dir = Path(out_dir)
     pairs = load_text_pairs(config)
     parts = split_text_pairs(pairs, config.fractions, config.seed)
-    max_length = config.max_length or DEFAULT_MAX_LENGTH.get(config.tokenizer, 64)
-    tokenizer = Tokenizer.fit(parts["train"].texts(), config.tokenizer, max_length, min_count=config.min_count)
+    model, tokenizer, max_length = build_text_model(config, parts["train"])
+    config = replace(config, embedding_dim=model.encoder.embedding_dim)
     data = {name: part.to_pairs(tokenizer) for name, part in parts.items()}
-    torch.manual_seed(config.seed)
-    model = build_model(config, (max_length,), tokenizer=tokenizer)
+    zero_shot = None
+    if config.encoder in TRANSFORMER_ENCODERS:
+        zero_shot = {name: to_similarity(pair_scores(model, data[name])[0], model.score_kind) for name in ("val", "test")}
     projection = build_projection(config)
     loss = build_loss(config)
     train_config = with_checkpoint_dir(config.train, out_dir)
@@ -95,6 +120,11 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     metrics.update(report)
     metrics["val"] = trained.val_report()
     metrics["baselines"], baseline_curves = text_baselines(parts["train"].texts(), parts["val"], parts["test"])
+    if zero_shot is not None:
+        metrics["baselines"]["pretrained_zero_shot"] = similarity_report(
+            zero_shot["val"], parts["val"].labels, zero_shot["test"], parts["test"].labels
+        )
+        baseline_curves["pretrained_zero_shot"] = (zero_shot["test"], parts["test"].labels)
     metrics["lift_over_best_baseline"] = part_lifts(metrics, metrics["baselines"])
     metrics.update(
         test_unknown_token_rate=round(tokenizer.unknown_rate(parts["test"].texts()), 4),

@@ -8,6 +8,11 @@ from torch import nn
 
 from siamkit.core.errors import ConfigError, check_choice
 from siamkit.losses.batch import CircleLoss, MultiSimilarityLoss, NTXentLoss, SupConLoss
+from siamkit.losses.inbatch import (
+    MultipleNegativesRankingLoss,
+    MultipleNegativesSymmetricRankingLoss,
+    OnlineContrastiveLoss,
+)
 from siamkit.losses.pair import (
     ContrastiveLoss,
     CosineEmbeddingPairLoss,
@@ -34,10 +39,13 @@ LOSSES: dict[str, type[nn.Module]] = {
     "supcon": SupConLoss,
     "ntxent": NTXentLoss,
     "circle": CircleLoss,
+    "mnrl": MultipleNegativesRankingLoss,
+    "mnrl_symmetric": MultipleNegativesSymmetricRankingLoss,
+    "online_contrastive": OnlineContrastiveLoss,
 }
 
 
-MARGIN_LOSSES = ("contrastive", "triplet", "cosine", "hinge", "proxy_anchor", "arcface", "circle")
+MARGIN_LOSSES = ("contrastive", "triplet", "cosine", "hinge", "proxy_anchor", "arcface", "circle", "online_contrastive")
 
 # Losses on (embeddings [B, D], class ids [B]) batches, trained by fit_triplets on P×K batches.
 LABELLED_BATCH_LOSSES = tuple(name for name, cls in LOSSES.items() if getattr(cls, "takes_labelled_batch", False))

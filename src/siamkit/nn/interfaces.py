@@ -30,7 +30,9 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import nn
 
-__all__ = ["EmbeddingModel", "EmbeddingPairModel", "PairModel", "SharedEncoderModel", "TwoBranchModel"]
+from siamkit.core.errors import ConfigError
+
+__all__ = ["EmbeddingModel", "EmbeddingPairModel", "PairModel", "SharedEncoderModel", "TwoBranchModel", "embed_pair"]
 
 
 @runtime_checkable
@@ -70,3 +72,14 @@ class TwoBranchModel(Protocol):
 
     encoder_a: nn.Module
     encoder_b: nn.Module
+
+
+def embed_pair(model: nn.Module, x1: torch.Tensor, x2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Embeddings ``[B, D]`` of both sides of a pair batch: a pseudo-Siamese model's two branches
+    (``embed_a`` / ``embed_b``), else ``model.embed`` on both halves in one pass."""
+    if isinstance(model, TwoBranchModel):
+        return model.embed_a(x1), model.embed_b(x2)
+    if not isinstance(model, EmbeddingModel):
+        raise ConfigError(f"{type(model).__name__} has no embed(); a loss on pair embeddings needs a model with an encoder")
+    a, b = model.embed(torch.cat([x1, x2])).chunk(2)
+    return a, b

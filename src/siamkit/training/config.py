@@ -9,7 +9,7 @@ from siamkit.core.errors import ConfigError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true", "16-mixed", "64-true")
-LR_SCHEDULES = ("constant", "cosine")
+LR_SCHEDULES = ("constant", "cosine", "linear")
 
 
 @dataclass
@@ -25,7 +25,12 @@ class TrainConfig:
     ``channels_last``: convolution weights (and so activations) in NHWC memory layout, usually faster on CPU.
     ``augment``: training-time augmentations of image batches, names from
     :data:`siamkit.data.augment.AUGMENTATIONS` (``"shift"``, ``"flip"``); validation is never augmented.
-    ``lr_schedule``: ``"constant"``, or ``"cosine"`` (decays ``lr`` to 0 over all training steps).
+    ``lr_schedule``: ``"constant"``, ``"cosine"`` or ``"linear"`` (decay ``lr`` to 0 over all training steps);
+    ``warmup_steps``: optimizer steps over which ``lr`` first rises linearly from 0 (any schedule; see
+    :mod:`siamkit.training.schedule`).
+    ``accumulate_grad_batches``: add up the gradients of this many batches before each optimizer step (an
+    effective batch of ``batch_size ×`` that many pairs, for losses that score pairs independently).
+    ``grad_clip``: clip the gradients' global L2 norm to this before each step (``None``: no clipping).
     ``keep_best``: score the validation pairs after every epoch (``val_roc_auc`` in the history) and end with the
     weights of the best epoch; ``patience``: stop once that many epochs have passed without a better one.
     ``freeze_backbone``: train only the encoder's last layer (and any head or projection): the backbone of a
@@ -57,6 +62,9 @@ class TrainConfig:
     patience: int | None = None
     freeze_backbone: bool = False
     backbone_lr_mult: float = 1.0
+    warmup_steps: int = 0
+    accumulate_grad_batches: int = 1
+    grad_clip: float | None = None
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -75,6 +83,13 @@ class TrainConfig:
             self.augment = ()
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"patience must be ≥ 1 epoch (or None to train every epoch), got {self.patience}")
+        if self.warmup_steps < 0 or self.accumulate_grad_batches < 1:
+            raise ConfigError(
+                f"warmup_steps must be ≥ 0 and accumulate_grad_batches ≥ 1, got {self.warmup_steps} and "
+                f"{self.accumulate_grad_batches}"
+            )
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise ConfigError(f"grad_clip must be > 0 (a gradient norm) or None, got {self.grad_clip}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
         if not self.backbone_lr_mult > 0:

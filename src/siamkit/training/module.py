@@ -14,9 +14,11 @@ from siamkit.core.errors import ConfigError
 from siamkit.core.registry import spec_of
 from siamkit.data.augment import BatchAugment
 from siamkit.nn.encoders.pretrained import backbone_modules, backbone_parameters
+from siamkit.nn.interfaces import embed_pair
 from siamkit.nn.projection import project_pair
 from siamkit.training.best import BestOnValidation
 from siamkit.training.config import TrainConfig
+from siamkit.training.schedule import lr_scheduler
 
 
 class PairModule(pl.LightningModule):
@@ -75,6 +77,11 @@ class PairModule(pl.LightningModule):
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2, y = batch
+        if getattr(self.loss, "takes_pair_embeddings", False):  # e.g. in-batch negatives: embeddings, not scores
+            a, b = embed_pair(self.model, x1, x2)
+            if self.projection is not None:
+                a, b = self.projection(a), self.projection(b)
+            return self.loss(a, b, y), y
         scores = self.model(x1, x2) if self.projection is None else project_pair(self.model, self.projection, x1, x2)
         return self.loss(scores, y), y
 
@@ -141,10 +148,10 @@ class PairModule(pl.LightningModule):
         else:
             optimizer_class = torch.optim.AdamW if c.optimizer == "adamw" else torch.optim.Adam
             optimizer = optimizer_class(groups, lr=c.lr, weight_decay=c.weight_decay)
-        if c.lr_schedule == "constant":
+        if c.lr_schedule == "constant" and not c.warmup_steps:
             return optimizer
         steps = max(1, int(self.trainer.estimated_stepping_batches))
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+        schedule = lr_scheduler(optimizer, steps, c.warmup_steps, c.lr_schedule)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

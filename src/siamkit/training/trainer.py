@@ -117,6 +117,8 @@ def run_trainer(module: PairModule, train_loader, val_loader, config: TrainConfi
         num_nodes=config.num_nodes,
         strategy=config.strategy,
         precision=config.precision,
+        accumulate_grad_batches=config.accumulate_grad_batches,
+        gradient_clip_val=config.grad_clip,
         deterministic=True,
         logger=False,
         callbacks=callbacks,

@@ -19,11 +19,12 @@ import torch
 from siamkit.deploy.checkpoint import Checkpoint, load_checkpoint
 from siamkit.deploy.gallery.gallery import Gallery
 from siamkit.deploy.gallery.items import model_hash
-from siamkit.deploy.verify import decide, load_model_input, require_image_model, verify_inputs
+from siamkit.deploy.service.inputs import ImageSource, model_inputs
+from siamkit.deploy.verify import decide, verify_inputs
 from siamkit.nn.heads import DistanceHead
 from siamkit.nn.interfaces import EmbeddingPairModel
 
-ImageSource = str | Path | bytes
+Source = ImageSource | str  # an image (path or bytes) for an image model, a text for a text model
 
 
 class ReadWriteLock:
@@ -72,12 +73,17 @@ def default_metric(checkpoint: Checkpoint) -> str:
 
 
 class Engine:
-    """A calibrated image checkpoint and the gallery stored in ``gallery_dir`` (created if absent).
+    """A calibrated checkpoint and the gallery stored in ``gallery_dir`` (created if absent).
+
+    An image model takes images (paths or encoded bytes); a shared-encoder text model takes texts
+    (:mod:`~siamkit.deploy.service.inputs`) wherever a method says ``image``.
 
     Args:
-        checkpoint: a loaded :class:`~siamkit.deploy.checkpoint.Checkpoint` with threshold and input shape.
+        checkpoint: a loaded :class:`~siamkit.deploy.checkpoint.Checkpoint` with threshold (and input shape).
         gallery_dir: the gallery's folder; a new gallery uses ``metric`` (default: from the head)
             and ``index``.
+        onnx: embed with onnxruntime from this file (``siamkit export``) instead of PyTorch; it must embed
+            like the checkpoint (checked on start). The pair head stays in PyTorch.
     """
 
     def __init__(
@@ -86,11 +92,18 @@ class Engine:
         gallery_dir: str | Path,
         metric: str | None = None,
         index: str = "flat",
+        onnx: str | Path | None = None,
     ) -> None:
         self.checkpoint = checkpoint
-        self.input_shape = require_image_model(checkpoint)
+        self.inputs = model_inputs(checkpoint)
         self.model_hash = model_hash(checkpoint.model)
-        self.embedding_dim = int(self._embed(torch.zeros(1, *self.input_shape)).shape[1])
+        self.onnx = None
+        if onnx is not None:
+            from siamkit.deploy.onnx_embed import OnnxEmbedder
+
+            self.onnx = OnnxEmbedder(onnx, getattr(getattr(self.inputs, "tokenizer", None), "pad_id", None))
+            self.onnx.check_matches(checkpoint.model, self.inputs.probe())
+        self.embedding_dim = int(self._embed(self.inputs.probe()).shape[1])
         self.gallery_dir = Path(gallery_dir)
         if Gallery.exists(self.gallery_dir):
             self.gallery = Gallery.open(self.gallery_dir, self.embedding_dim, self.model_hash)
@@ -104,21 +117,34 @@ class Engine:
         return cls(load_checkpoint(checkpoint_path), gallery_dir, **kwargs)
 
     # ----------------------------------------------------------------- model only
-    def load(self, image: ImageSource, resize: bool = False) -> torch.Tensor:
-        """An image file or upload as a model input ``[1, C, H, W]``."""
-        return load_model_input(image, self.input_shape, resize)
+    @property
+    def input_kind(self) -> str:
+        """``"image"`` or ``"text"``: what the model reads."""
+        return self.inputs.kind
+
+    @property
+    def input_shape(self) -> list[int]:
+        return self.inputs.shape
+
+    def load(self, image: Source, resize: bool = False) -> torch.Tensor:
+        """An image file or upload as a model input ``[1, C, H, W]`` (a text model: a text as token ids ``[1, L]``)."""
+        return self.inputs.one(image, resize)
 
     @torch.no_grad()
     def _embed(self, x: torch.Tensor) -> torch.Tensor:
-        return self.checkpoint.model.embed(x)
+        return self.checkpoint.model.embed(x) if self.onnx is None else self.onnx(x)
 
-    def embed(self, image: ImageSource, resize: bool = False) -> np.ndarray:
-        """The embedding ``[D]`` of one image."""
+    def embed(self, image: Source, resize: bool = False) -> np.ndarray:
+        """The embedding ``[D]`` of one image (or text)."""
         return self._embed(self.load(image, resize))[0].numpy()
 
-    def verify(self, image1: ImageSource, image2: ImageSource, resize: bool = False) -> dict[str, Any]:
-        """Score two images and decide at the calibrated threshold (see :func:`siamkit.deploy.verify.decide`)."""
-        return verify_inputs(self.checkpoint, self.load(image1, resize), self.load(image2, resize))
+    def verify(self, image1: Source, image2: Source, resize: bool = False) -> dict[str, Any]:
+        """Score two images (or texts) and decide at the calibrated threshold (see :func:`siamkit.deploy.verify.decide`)."""
+        x1, x2 = self.inputs.pair(image1, image2, resize)
+        if self.onnx is None:
+            return verify_inputs(self.checkpoint, x1, x2)
+        with torch.no_grad():
+            return decide(self.checkpoint, float(self.checkpoint.model.head(self._embed(x1), self._embed(x2))[0]))
 
     # ----------------------------------------------------------------- gallery
     def count(self) -> int:
@@ -126,10 +152,10 @@ class Engine:
             return self.gallery.count()
 
     def enroll(
-        self, item_id: str, label: str, image: ImageSource, metadata: dict[str, Any] | None = None,
+        self, item_id: str, label: str, image: Source, metadata: dict[str, Any] | None = None,
         resize: bool = False,
     ) -> int:
-        """Enrol one image under ``item_id`` / ``label`` and save the gallery; returns the item count."""
+        """Enrol one image (or text) under ``item_id`` / ``label`` and save the gallery; returns the item count."""
         embedding = self.embed(image, resize)
         with self._lock.write():
             self.gallery.add(item_id, label, embedding, metadata)
@@ -137,11 +163,11 @@ class Engine:
             return self.gallery.count()
 
     def enroll_many(
-        self, ids: list[str], labels: list[str], images: list[ImageSource], resize: bool = False
+        self, ids: list[str], labels: list[str], images: list[Source], resize: bool = False
     ) -> int:
-        """Enrol several images and save once; returns the item count."""
+        """Enrol several images (or texts) and save once; returns the item count."""
         with torch.no_grad():
-            embeddings = self._embed(torch.cat([self.load(image, resize) for image in images]))
+            embeddings = self._embed(self.inputs.many(images, resize))
         with self._lock.write():
             self.gallery.add_many(ids, labels, embeddings)
 
@@ -161,8 +187,8 @@ class Engine:
             self._save_or_undo(lambda: self.gallery.add(match.id, match.label, vector, match.metadata))
             return self.gallery.count()
 
-    def search(self, image: ImageSource, k: int = 5, resize: bool = False) -> list[dict[str, Any]]:
-        """The ``k`` enrolled items nearest to ``image``, best first.
+    def search(self, image: Source, k: int = 5, resize: bool = False) -> list[dict[str, Any]]:
+        """The ``k`` enrolled items nearest to ``image`` (or a text), best first.
 
         Each match has ``id``, ``label``, ``metadata`` and the model's pair ``score`` with its
         ``same`` decision at the calibrated threshold (as ``verify`` would give for the two images).
@@ -185,11 +211,13 @@ class Engine:
         return results
 
     def health(self) -> dict[str, Any]:
-        """What the service runs: model hash, input shape, score kind, threshold and gallery size."""
+        """What the service runs: model hash, input kind and shape, runtime, score kind, threshold and gallery size."""
         return {
             "status": "ok",
             "model_hash": self.model_hash,
-            "input_shape": list(self.input_shape),
+            "input_kind": self.input_kind,
+            "input_shape": self.input_shape,
+            "runtime": "torch" if self.onnx is None else "onnxruntime",
             "embedding_dim": self.embedding_dim,
             "score_kind": self.checkpoint.score_kind,
             "threshold": self.checkpoint.threshold,

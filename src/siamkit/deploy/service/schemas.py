@@ -57,7 +57,9 @@ class DeleteResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: str
     model_hash: str
+    input_kind: str = Field(description="'image' (uploads) or 'text' (form fields text1, text2, text)")
     input_shape: list[int]
+    runtime: str = Field(description="what embeds: 'torch' or 'onnxruntime'")
     embedding_dim: int
     score_kind: str
     threshold: float

@@ -33,6 +33,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from siamkit.core.errors import ConfigError, DataError
 from siamkit.core.registry import Buildable
 from siamkit.nn.encoders.catalog import ENCODERS
+from siamkit.nn.encoders.tokens import TextTokenizer
 
 PAD, UNK = "<pad>", "<unk>"
 TOKENIZER_KINDS = ("word", "char", "trigram")
@@ -50,6 +51,8 @@ class Tokenizer:
         max_length: texts longer than this many tokens are truncated.
         lowercase: lower-case text before splitting.
     """
+
+    pad_id = 0
 
     def __init__(self, vocab: Sequence[str], kind: str = "word", max_length: int = 64, lowercase: bool = True) -> None:
         if kind not in TOKENIZER_KINDS:
@@ -260,11 +263,12 @@ class PooledTextEncoder(TextEncoder):
 
 
 def reads_text(encoder: nn.Module | None) -> bool:
-    """Whether ``encoder`` is a text encoder (it carries the :class:`Tokenizer` it was trained with)."""
-    return isinstance(getattr(encoder, "tokenizer", None), Tokenizer)
+    """Whether ``encoder`` is a text encoder (it carries the :class:`~siamkit.nn.encoders.tokens.TextTokenizer`
+    it was trained with: a :class:`Tokenizer`, or a transformer's own)."""
+    return isinstance(getattr(encoder, "tokenizer", None), TextTokenizer)
 
 
-def text_tokenizer(encoder: nn.Module) -> Tokenizer:
+def text_tokenizer(encoder: nn.Module) -> TextTokenizer:
     """The tokenizer of a text encoder, or a :class:`DataError` saying the encoder takes no text."""
     if not reads_text(encoder):
         raise DataError(f"the {type(encoder).__name__} encoder does not read text; give it images")
