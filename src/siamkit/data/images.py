@@ -29,6 +29,17 @@ def load_image(
         channels: 1 (grayscale) or 3 (RGB); the image is converted to that mode.
         size: ``(H, W)`` to resize to (bilinear); ``None`` keeps the file's size.
     """
+    return decode_image(path, channels, size).float().div_(255.0)
+
+
+def decode_image(
+    path: str | Path | bytes, channels: int = 1, size: tuple[int, int] | None = None
+) -> torch.Tensor:
+    """Read one image as ``uint8`` ``[channels, H, W]`` (0–255), as :func:`load_image` reads it before scaling.
+
+    Errors are :class:`DataError` naming the file: missing, empty, not an image, truncated or too large.
+    """
+    import numpy as np
     from PIL import Image, UnidentifiedImageError
 
     if channels not in _MODES:
@@ -46,11 +57,29 @@ def load_image(
             image = image.convert(_MODES[channels])
             if size is not None and image.size != (size[1], size[0]):
                 image = image.resize((size[1], size[0]), Image.BILINEAR)
-            data = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8)
-            width, height = image.size
+            array = np.asarray(image, dtype=np.uint8).reshape(image.size[1], image.size[0], channels)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise DataError(f"cannot read {image_name(path)}: {exc}; give a PNG or JPEG file") from None
-    return data.view(height, width, channels).permute(2, 0, 1).float().div_(255.0)
+    return torch.from_numpy(array.transpose(2, 0, 1).copy())
+
+
+def probe_image(path: Path) -> tuple[str, tuple[int, int]]:
+    """The Pillow mode (e.g. ``"L"``, ``"RGB"``) and ``(H, W)`` of an image file, from its header only (no decode).
+
+    Raises :class:`DataError` naming the file when it is missing or not an image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.mode, (image.size[1], image.size[0])
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(f"cannot read {image_name(path)}: {exc}; give a PNG or JPEG file") from None
+
+
+def is_colour_mode(mode: str) -> bool:
+    """Whether a Pillow mode holds colour (``RGB``, ``P``, ``CMYK``…), not only gray levels (``1``, ``L``, ``I``…)."""
+    return mode not in ("1", "L", "LA", "I", "I;16", "F")
 
 
 def save_image(image: torch.Tensor, path: str | Path) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import torch
 
 from siamkit.core.errors import DataError
+from siamkit.data.files import ImageFiles
 
 
 @dataclass
@@ -14,12 +15,13 @@ class LabeledData:
     """Items ``x`` ``[N, ...]`` with class ids ``y`` ``[N]``.
 
     Images are float ``[N, C, H, W]`` in [0, 1], or ``uint8`` (0–255 meaning [0, 1]) to save memory:
-    :func:`as_float` converts a batch when it is used. ``class_names[k]`` names class id ``k``;
+    :func:`as_float` converts a batch when it is used. ``x`` may also be
+    :class:`~siamkit.data.files.ImageFiles`: image files decoded (as ``uint8``) only when indexed. ``class_names[k]`` names class id ``k``;
     ``name`` says where the data came from; ``split``, when the source defines one, marks each item
     as an official train (0) or test (1) item.
     """
 
-    x: torch.Tensor
+    x: torch.Tensor | ImageFiles
     y: torch.Tensor
     class_names: list[str] = field(default_factory=list)
     name: str = "data"
@@ -50,9 +52,10 @@ class LabeledData:
         return torch.unique(self.y).tolist()
 
     def subset(self, index: torch.Tensor) -> "LabeledData":
-        """Items at ``index`` (class ids and names unchanged)."""
+        """Items at ``index`` (class ids and names unchanged); streamed files stay undecoded."""
         split = self.split[index] if self.split is not None else None
-        return LabeledData(self.x[index], self.y[index], self.class_names, self.name, split)
+        x = self.x.subset(index) if isinstance(self.x, ImageFiles) else self.x[index]
+        return LabeledData(x, self.y[index], self.class_names, self.name, split)
 
 
 def as_float(x: torch.Tensor) -> torch.Tensor:

@@ -12,7 +12,8 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from siamkit.core.conventions import check_pair_labels
 from siamkit.core.errors import ConfigError, DataError
-from siamkit.data.labeled import LabeledData, as_float
+from siamkit.data.batches import batch_loader, gather, keep_decoded
+from siamkit.data.labeled import LabeledData
 from siamkit.data.sharding import rank_and_world_size, shard_batch_ids
 
 
@@ -90,7 +91,9 @@ class PairDataset(Dataset):
 
     Build it from labelled items (balanced, seeded, no self-pairs unless asked) or from explicit
     pairs (:meth:`from_pairs`, :meth:`from_stacked`). Indexing with a tensor or list of indices returns
-    a whole batch by slicing: ``x1 [B, ...]``, ``x2 [B, ...]``, ``y [B]`` (``uint8`` items as floats).
+    a whole batch by slicing: ``x1 [B, ...]``, ``x2 [B, ...]``, ``y [B]`` (``uint8`` items as floats). Items
+    streamed from disk (:class:`~siamkit.data.files.ImageFiles`) are decoded here, so in the DataLoader's
+    workers; a pair with a file that cannot be decoded is left out of its batch.
 
     Args:
         data: labelled items.
@@ -158,7 +161,8 @@ class PairDataset(Dataset):
 
     def __getitem__(self, index):
         pair = self.pairs[index]
-        return as_float(self.items[pair[..., 0]]), as_float(self.items[pair[..., 1]]), self.labels[index]
+        (x1, ok1), (x2, ok2) = gather(self.items, pair[..., 0]), gather(self.items, pair[..., 1])
+        return keep_decoded((x1, x2, self.labels[index]), ok1, ok2)
 
 
 def unstack_pairs(stacked: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -253,10 +257,13 @@ def pair_loader(
     resample: bool = False,
     drop_last: bool = False,
     shard: bool = False,
+    workers: int | None = None,
 ) -> DataLoader:
     """A DataLoader of whole pair batches ``(x1 [B, ...], x2 [B, ...], y [B])``, sliced, not collated.
 
     ``shard=True``: under DDP each rank gets its own share of the batches (see :class:`PairBatchSampler`).
+    ``workers``: processes that decode streamed items (see :func:`~siamkit.data.batches.loader_workers`;
+    items in memory are always sliced in the main process).
     """
     sampler = PairBatchSampler(dataset, batch_size, shuffle, seed, resample, drop_last, shard)
-    return DataLoader(dataset, batch_size=None, sampler=sampler)
+    return batch_loader(dataset, sampler, dataset.items, workers)

@@ -12,9 +12,11 @@ import torch
 
 from siamkit.core.errors import DataError
 from siamkit.data.fashion import fashion_mnist
-from siamkit.data.images import IMAGE_SUFFIXES, load_image
+from siamkit.data.images import is_colour_mode, load_image, probe_image
 from siamkit.data.labeled import LabeledData
+from siamkit.data.listing import list_folder
 from siamkit.data.mnist_sample import mnist
+from siamkit.data.streaming import load_into_memory, stream_folder, stream_manifest
 from siamkit.data.synthetic import colors, shapes
 
 
@@ -34,49 +36,32 @@ def digits() -> LabeledData:
 def image_folder(
     root: str | Path, channels: int | None = None, size: tuple[int, int] | None = None
 ) -> LabeledData:
-    """Images laid out as ``root/<class name>/<image file>``; classes are sorted folder names.
+    """Images laid out as ``root/<class name>/<image file>``, all decoded into memory; classes are sorted
+    folder names. For collections larger than memory use :func:`~siamkit.data.streaming.stream_folder`.
 
     Args:
         root: the folder holding one sub-folder per class.
         channels: 1 or 3; ``None`` picks 3 if any image is in colour, else 1.
         size: ``(H, W)`` to resize every image to; ``None`` requires all images to share one size.
     """
-    from PIL import Image
-
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"image folder not found: {root}")
-    class_dirs = sorted(p for p in root.iterdir() if p.is_dir())
-    files = [
-        (f, k)
-        for k, d in enumerate(class_dirs)
-        for f in sorted(d.iterdir())
-        if f.suffix.lower() in IMAGE_SUFFIXES
-    ]
-    if not files:
-        raise DataError(
-            f"no images found under {root}; expected root/<class>/<image> with files ending in "
-            f"{', '.join(IMAGE_SUFFIXES)}"
-        )
+    listing = list_folder(root)
     if channels is None:
         channels = 1
-        for path, _ in files:
+        for path in listing.paths:
             try:
-                with Image.open(path) as image:
-                    if image.mode not in ("1", "L", "LA", "I", "I;16", "F"):
-                        channels = 3
-                        break
-            except OSError:
+                if is_colour_mode(probe_image(path)[0]):
+                    channels = 3
+                    break
+            except DataError:
                 continue  # load_image below reports the unreadable file by name
-    images = [load_image(path, channels, size) for path, _ in files]
+    images = [load_image(path, channels, size) for path in listing.paths]
     shapes = sorted({tuple(im.shape[1:]) for im in images})
     if len(shapes) > 1:
         raise DataError(
             f"images under {root} have different sizes {shapes[:4]}; pass an image size "
             "(e.g. --image-size 64x64) to resize them"
         )
-    labels = torch.tensor([k for _, k in files])
-    return LabeledData(torch.stack(images), labels, [d.name for d in class_dirs], name=str(root))
+    return LabeledData(torch.stack(images), listing.labels, listing.class_names, name=listing.name)
 
 
 DATASETS: dict[str, Callable[[], LabeledData]] = {"digits": digits, "fashion-mnist": fashion_mnist}
@@ -84,14 +69,31 @@ DATASETS.update(colors=colors, shapes=shapes)
 DATASETS.update(mnist=mnist)
 
 
-def load_dataset(name_or_path: str, size: tuple[int, int] | None = None) -> LabeledData:
-    """A bundled dataset by name (see ``DATASETS``) or an image folder by path."""
+def load_dataset(
+    name_or_path: str,
+    size: tuple[int, int] | None = None,
+    stream: bool = False,
+    strict_files: bool = False,
+    cache: bool = False,
+    workers: int | None = None,
+) -> LabeledData:
+    """A bundled dataset by name (see ``DATASETS``), an image folder ``root/<class>/<image>`` or a CSV
+    manifest ``path,label[,split]`` (a ``.csv`` file) by path.
+
+    Folders and manifests are decoded into memory, or with ``stream=True`` streamed from disk
+    (:func:`~siamkit.data.streaming.stream_images`: ``strict_files``, ``cache`` and ``workers`` apply there;
+    a manifest read into memory is streamed once into a ``uint8`` tensor).
+    """
     if name_or_path in DATASETS:
         return DATASETS[name_or_path]()
     path = Path(name_or_path)
+    options = dict(strict_files=strict_files, cache=cache, workers=workers)
     if path.is_dir():
-        return image_folder(path, size=size)
+        return stream_folder(path, size=size, **options) if stream else image_folder(path, size=size)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        data = stream_manifest(path, size=size, **options)
+        return data if stream else load_into_memory(data, workers)
     raise DataError(
         f"unknown dataset '{name_or_path}'; choose one of: {', '.join(sorted(DATASETS))}, "
-        "or give a folder laid out as root/<class>/<image>"
+        "give a folder laid out as root/<class>/<image>, or a CSV manifest with columns path,label[,split]"
     )

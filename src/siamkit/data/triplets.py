@@ -14,7 +14,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from siamkit.core.errors import ConfigError, DataError
-from siamkit.data.labeled import LabeledData, as_float
+from siamkit.data.batches import batch_loader, gather, keep_decoded
+from siamkit.data.labeled import LabeledData
 from siamkit.data.pairs import sample_pairs
 from siamkit.data.sharding import rank_and_world_size, shard_batch_ids
 
@@ -82,8 +83,8 @@ class TripletDataset(Dataset):
 
     def __getitem__(self, index):
         t = self.triplets[index]
-        anchor, positive, negative = (as_float(self.items[t[..., i]]) for i in range(3))
-        return anchor, positive, negative
+        (anchor, ok_a), (positive, ok_p), (negative, ok_n) = (gather(self.items, t[..., i]) for i in range(3))
+        return keep_decoded((anchor, positive, negative), ok_a, ok_p, ok_n)
 
 
 def check_items_per_class(items_per_class: int) -> None:
@@ -179,7 +180,8 @@ class ClassBatchDataset(Dataset):
         return len(self.data)
 
     def __getitem__(self, index):
-        return as_float(self.data.x[index]), self.data.y[index]
+        x, ok = gather(self.data.x, index)
+        return keep_decoded((x, self.data.y[index]), ok)
 
 
 def pk_loader(
@@ -189,10 +191,13 @@ def pk_loader(
     num_batches: int | None = None,
     seed: int = 0,
     shard: bool = False,
+    workers: int | None = None,
 ) -> DataLoader:
     """A DataLoader of P×K batches ``(x [P·K, ...], class ids [P·K])``, sliced, not collated.
 
     ``shard=True``: under DDP each rank gets its own share of the batches (see :class:`PKBatchSampler`).
+    ``workers``: processes that decode streamed items (see :func:`~siamkit.data.batches.loader_workers`);
+    an item whose file cannot be decoded is left out of its batch.
     """
     sampler = PKBatchSampler(data.y, classes_per_batch, items_per_class, num_batches, seed, shard)
-    return DataLoader(ClassBatchDataset(data), batch_size=None, sampler=sampler)
+    return batch_loader(ClassBatchDataset(data), sampler, data.x, workers)

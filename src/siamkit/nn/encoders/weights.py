@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from siamkit.core.errors import CheckpointError, ConfigError
 from siamkit.core.fileio import atomic_path
+from siamkit.core.resources import siamkit_home
 
 FETCH_HINT = "run `make weights` (or `python -m siamkit.nn.encoders.weights fetch`)"
 
@@ -52,8 +52,7 @@ WEIGHTS = {
 
 def cache_dir() -> Path:
     """The folder weight files live in: ``$SIAMKIT_HOME/weights`` or ``~/.cache/siamkit/weights``."""
-    home = os.environ.get("SIAMKIT_HOME")
-    return (Path(home) if home else Path.home() / ".cache" / "siamkit") / "weights"
+    return siamkit_home() / "weights"
 
 
 def _entry(name: str) -> WeightsFile:
