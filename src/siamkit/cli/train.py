@@ -126,6 +126,10 @@ def train(
     image_size: Optional[str] = _option(
         "image_size", "Resize folder images to HEIGHTxWIDTH.", shown=partial(joined, sep="x")
     ),
+    stream: bool = _option("stream", "Decode folder/CSV images per batch in worker processes instead of all into memory."),
+    workers: Optional[int] = _option("train.workers", "Processes decoding streamed images (default: cores - 1; 0: main process).", min=0),
+    strict_files: bool = _option("strict_files", "Refuse a folder/CSV with any unreadable image (default: skip and name them)."),
+    cache_images: bool = _option("cache_images", "Keep decoded images (uint8, training size) in a disk cache under SIAMKIT_HOME."),
     seed: int = _option("train.seed", "Seed for splits, pairs and initialisation."),
     resume: bool = _option("train.resume", "Continue from OUT/checkpoints/last.ckpt if present."),
     quiet: bool = typer.Option(False, help="No progress bar."),

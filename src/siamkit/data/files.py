@@ -105,7 +105,7 @@ class ImageFiles:
             if pixels is None:
                 ok[row] = False
             else:
-                out[row] = torch.from_numpy(pixels)
+                out[row].numpy()[...] = pixels  # copies; cached records are read-only views
         return (out[0], ok[0]) if single else (out, ok)
 
     def __getitem__(self, index) -> torch.Tensor:

@@ -9,7 +9,8 @@ on the same validation pairs.
 - ``raw_l2`` / ``raw_cosine``: the flattened inputs ``[N, C·H·W]`` (images in [0, 1]) compared by
   Euclidean / cosine distance.
 - ``pca_l2``: the inputs projected on the first principal components of the **training** items only
-  (never validation, test or unseen items), compared by Euclidean distance.
+  (never validation, test or unseen items; at most :data:`PCA_MAX_ITEMS` of them, evenly spaced), compared by
+  Euclidean distance.
 
 Example:
     >>> from siamkit.data import digits
@@ -35,6 +36,7 @@ from siamkit.nn.heads import DistanceHead
 from siamkit.nn.models import SiameseNet
 
 PCA_COMPONENTS = 32
+PCA_MAX_ITEMS = 2000  # training items a PCA baseline is fitted on
 BASELINE_TITLES = {
     "raw_l2": "raw inputs, L2 (no training)",
     "raw_cosine": "raw inputs, cosine (no training)",
@@ -63,24 +65,19 @@ class PCAProjection(nn.Module):
         self.register_buffer("axes", torch.zeros(0, 0))
 
     @torch.no_grad()
-    def fit(self, x: torch.Tensor, batch_size: int = 4096) -> "PCAProjection":
-        flat = FlattenInputs()
+    def fit(self, x: torch.Tensor, max_items: int = PCA_MAX_ITEMS) -> "PCAProjection":
+        """Fit on the training items ``x`` ``[N, ...]`` (or streamed files): at most ``max_items`` of them, evenly
+        spaced, so a large collection (100k images at 128×128) is never decoded whole for a baseline."""
         n = x.shape[0]
         if n < 2:
             raise DataError("PCA needs at least two training items")
-        features = flat(x[:1]).shape[1]
-        k = min(self.components, features, n - 1)
-        total = torch.zeros(features, dtype=torch.float64)
-        gram = torch.zeros(features, features, dtype=torch.float64)
-        for start in range(0, n, batch_size):
-            block = flat(x[start : start + batch_size]).double()
-            total += block.sum(0)
-            gram += block.T @ block
-        mean = total / n
-        covariance = (gram - n * torch.outer(mean, mean)) / (n - 1)
-        _, vectors = torch.linalg.eigh(covariance)  # ascending eigenvalues
+        chosen = torch.linspace(0, n - 1, min(n, max_items)).round().long().unique()
+        block = FlattenInputs()(x[chosen]).double()
+        mean = block.mean(0)
+        k = min(self.components, block.shape[1], len(chosen) - 1)
+        _, _, vh = torch.linalg.svd(block - mean, full_matrices=False)  # rows: axes, largest variance first
         self.mean = mean.float()
-        self.axes = vectors[:, -k:].flip(1).float().contiguous()  # [features, k], largest variance first
+        self.axes = vh[:k].T.float().contiguous()  # [features, k]
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -55,6 +55,10 @@ class ExperimentConfig:
     ``resnet50`` or ``mobilenet_v2`` from (see :func:`siamkit.nn.encoders.pretrained.load_weights`). Either way
     the weights are copied into the trained checkpoint, which later loads without the file.
     ``train.freeze_backbone`` and ``train.backbone_lr_mult`` choose how much of a pretrained encoder trains.
+    ``stream``: an image folder or CSV manifest ``dataset`` is decoded per batch in ``train.workers`` processes
+    rather than all into memory (:mod:`siamkit.data.streaming`); ``strict_files`` refuses one with an unreadable
+    file (default: skip it and name it); ``cache_images`` keeps decoded ``uint8`` images at the training size in a
+    disk cache for later epochs and runs.
     """
 
     dataset: str = "digits"
@@ -72,6 +76,9 @@ class ExperimentConfig:
     train_pairs: int = 10000
     eval_pairs: int = 4000
     image_size: tuple[int, int] | None = None
+    stream: bool = False
+    strict_files: bool = False
+    cache_images: bool = False
     train: TrainConfig = field(default_factory=TrainConfig)
     mining: str = "batch_hard"
     items_per_class: int = 4

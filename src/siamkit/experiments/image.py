@@ -51,7 +51,10 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
             raise ConfigError("--augment works on images, not text pairs; train without --augment")
         return run_text_training(config, out_dir)
     out_dir = Path(out_dir)
-    data = data if data is not None else load_dataset(config.dataset, size=config.image_size)
+    data = data if data is not None else load_dataset(
+        config.dataset, size=config.image_size, stream=config.stream, strict_files=config.strict_files,
+        cache=config.cache_images, workers=config.train.workers,
+    )
     if config.train.augment and data.x.ndim != 4:
         raise ConfigError(
             f"--augment {','.join(config.train.augment)} works on images [C, H, W], but {data.name} items have "

@@ -38,6 +38,8 @@ class TrainConfig:
     its BatchNorm layers stay in eval mode (their running statistics frozen too).
     ``backbone_lr_mult``: the backbone learns at ``lr × backbone_lr_mult`` (e.g. 0.1 to fine-tune pretrained
     weights gently); everything else at ``lr``.
+    ``workers``: DataLoader processes that decode items streamed from disk (``None``: one per core but one;
+    0: the main process); items held in memory are always sliced in the main process.
     """
 
     epochs: int = 10
@@ -65,6 +67,7 @@ class TrainConfig:
     warmup_steps: int = 0
     accumulate_grad_batches: int = 1
     grad_clip: float | None = None
+    workers: int | None = None
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -90,6 +93,8 @@ class TrainConfig:
             )
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ConfigError(f"grad_clip must be > 0 (a gradient norm) or None, got {self.grad_clip}")
+        if self.workers is not None and self.workers < 0:
+            raise ConfigError(f"workers must be ≥ 0 (0 decodes in the main process), got {self.workers}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
         if not self.backbone_lr_mult > 0:

@@ -86,9 +86,10 @@ def fit(
     pl.seed_everything(config.seed, workers=True, verbose=False)
     module = PairModule(model, loss, config, projection, selection_for(config, val_pairs))
     train_loader = pair_loader(
-        train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True
+        train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True,
+        workers=config.workers,
     )
-    val_loader = pair_loader(val_pairs, 512) if val_pairs is not None else None
+    val_loader = pair_loader(val_pairs, 512, workers=config.workers) if val_pairs is not None else None
     run_trainer(module, train_loader, val_loader, config)
     return finish(module)
 
@@ -173,16 +174,17 @@ def fit_triplets(
         )
     pl.seed_everything(config.seed, workers=True, verbose=False)
     module = TripletModule(model, loss, config, projection, selection_for(config, val_pairs))
-    train_loader = _pk_loader_for(train_data, config.batch_size, items_per_class, config.seed, shard=True)
-    val_loader = _pk_loader_for(val_data, config.batch_size, items_per_class, config.seed + 1) if val_data else None
+    train_loader = _pk_loader_for(train_data, config, items_per_class, config.seed, shard=True)
+    val_loader = _pk_loader_for(val_data, config, items_per_class, config.seed + 1) if val_data else None
     run_trainer(module, train_loader, val_loader, config)
     return finish(module)
 
 
-def _pk_loader_for(data: LabeledData, batch_size: int, items_per_class: int, seed: int, shard: bool = False):
+def _pk_loader_for(data: LabeledData, config: TrainConfig, items_per_class: int, seed: int, shard: bool = False):
     from siamkit.data.triplets import pk_loader
 
+    batch_size = config.batch_size
     num_classes = int((torch.bincount(data.y) >= 2).sum())
     p = min(num_classes, max(2, batch_size // items_per_class))
     k = max(items_per_class, batch_size // p)
-    return pk_loader(data, p, k, seed=seed, shard=shard)
+    return pk_loader(data, p, k, seed=seed, shard=shard, workers=config.workers)
