@@ -55,8 +55,8 @@ def test_bad_input_and_names_are_clear_errors():
         BatchAugment(("shift",))(torch.zeros(2, 28, 28), _generator())
     with pytest.raises(DataError, match="without --augment"):
         BatchAugment(("flip",))(torch.zeros(2, 1, 8, 8, dtype=torch.uint8), _generator())
-    with pytest.raises(ConfigError, match="unknown augmentation 'rotate'"):
-        parse_augmentations("shift,rotate")
+    with pytest.raises(ConfigError, match="unknown augmentation 'twist'.*preset"):
+        parse_augmentations("shift,twist")
     with pytest.raises(ConfigError, match="fraction"):
         BatchAugment(("shift",), max_shift=0.7)
 
@@ -65,3 +65,33 @@ def test_parse_augmentations():
     assert parse_augmentations("shift, flip,shift") == ("shift", "flip")
     assert parse_augmentations(["flip"]) == ("flip",)
     assert parse_augmentations(None) == parse_augmentations("none") == parse_augmentations("") == ()
+
+
+def test_presets_expand_and_never_flip():
+    assert parse_augmentations("light") == ("shift",)
+    assert parse_augmentations("strong,flip") == ("shift", "crop", "rotate", "jitter", "flip")
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("name", ["crop", "rotate", "jitter", "strong"])
+def test_library_augmentations_keep_the_shape_change_each_item_on_its_own_and_are_seeded(name, channels):
+    x = torch.rand(16, channels, 20, 20)
+    augment = BatchAugment((name,))
+    out = augment(x, _generator(1))
+    assert out.shape == x.shape and out.dtype == x.dtype and torch.isfinite(out).all()
+    assert torch.equal(out, augment(x, _generator(1)))
+    assert not torch.equal(out, augment(x, _generator(2)))
+    changed = (out - x).abs().flatten(1).amax(1)
+    assert bool((changed > 1e-3).all())
+    ratios = (out - x).flatten(1).norm(dim=1) / x.flatten(1).norm(dim=1)
+    assert ratios.std() > 1e-3  # each item drawn on its own, not one draw for the batch
+
+
+def test_rotation_turns_a_bar_and_fills_corners_from_the_edge():
+    x = torch.zeros(8, 1, 21, 21)
+    x[:, :, 10, 3:18] = 1.0  # a horizontal bar through the centre
+    out = BatchAugment(("rotate",))(x, _generator())
+    rows_hit = (out[:, 0] > 0.5).any(2).sum(1)
+    assert int(rows_hit.max()) > 1  # some bar now spans several rows
+    flat = torch.full((4, 1, 16, 16), 0.5)
+    assert torch.allclose(BatchAugment(("rotate",))(flat, _generator()), flat, atol=1e-5)

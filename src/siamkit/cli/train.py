@@ -98,7 +98,8 @@ def train(
     grad_clip: Optional[float] = _option("train.grad_clip", "Clip the gradients' L2 norm to this before each step."),
     augment: Optional[str] = _option(
         "train.augment",
-        "Augment training images: shift (up to 10 % of the side), flip (left-right), or shift,flip.",
+        "Augment training images: shift, flip, crop, rotate, jitter, or a preset light (shift) | strong "
+        "(shift,crop,rotate,jitter); comma-separated, e.g. strong,flip.",
         shown=joined,
     ),
     keep_best: bool = _option("train.keep_best", "End with the epoch whose validation pairs verify best (ROC AUC)."),

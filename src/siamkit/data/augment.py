@@ -7,6 +7,15 @@ positive pair shows the model two views that differ a little more than the raw i
   least 1) in each direction, filling the uncovered border with the nearest edge pixel (a blank background stays blank).
 - ``flip``: mirror left–right with probability 1/2 (only for data where a mirrored item is the same
   thing: clothes, shoes, faces; not digits or text).
+- ``crop``: a random resized crop (70–100 % of the area, aspect 3:4 to 4:3) scaled back to ``[H, W]``.
+- ``rotate``: rotate by up to ±15°, the uncovered corners filled with the nearest edge pixel.
+- ``jitter``: brightness and contrast changed by up to 30 % (and saturation, hue for 3-channel images).
+
+Presets name a set: ``light`` = shift; ``strong`` = shift, crop, rotate, jitter. Neither flips (add ``flip``
+where a mirrored item is the same thing, e.g. ``--augment strong,flip``).
+
+``shift`` is written here (whole pixels, vectorized: kornia's affine resamples, which blurs 8×8 digits); the
+others are kornia's (``kornia.augmentation``), each drawn per item from a generator-seeded draw.
 """
 
 from __future__ import annotations
@@ -18,29 +27,31 @@ import torch.nn.functional as F
 
 from siamkit.core.errors import ConfigError, DataError
 
-AUGMENTATIONS = ("shift", "flip")
+AUGMENTATIONS = ("shift", "flip", "crop", "rotate", "jitter")
+PRESETS = {"light": ("shift",), "strong": ("shift", "crop", "rotate", "jitter")}
 
 
 def parse_augmentations(spec: str | Sequence[str] | None) -> tuple[str, ...]:
-    """``"shift,flip"`` or ``["shift", "flip"]`` → ``("shift", "flip")``; ``None``/``""``/``"none"`` → ``()``."""
+    """``"shift,flip"`` or ``["shift", "flip"]`` → ``("shift", "flip")``; presets expand (``"strong,flip"`` →
+    ``("shift", "crop", "rotate", "jitter", "flip")``); ``None``/``""``/``"none"`` → ``()``."""
     if spec is None:
         return ()
     names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec)]
-    names = [n for n in names if n and n != "none"]
+    names = [m for n in names if n and n != "none" for m in PRESETS.get(n, (n,))]
     unknown = [n for n in names if n not in AUGMENTATIONS]
     if unknown:
         raise ConfigError(
             f"unknown augmentation {', '.join(repr(n) for n in unknown)}; choose from: {', '.join(AUGMENTATIONS)} "
-            "(comma-separated, e.g. shift,flip)"
+            f"or a preset ({', '.join(PRESETS)}), comma-separated, e.g. shift,flip"
         )
     return tuple(dict.fromkeys(names))
 
 
 class BatchAugment:
-    """Random shifts and/or left–right flips of a float image batch ``[B, C, H, W]``.
+    """Random shifts, flips, crops, rotations and colour jitter of a float image batch ``[B, C, H, W]``.
 
     Args:
-        names: a subset of :data:`AUGMENTATIONS`, e.g. ``("shift", "flip")``.
+        names: a subset of :data:`AUGMENTATIONS` or presets, e.g. ``("shift", "flip")`` or ``("strong",)``.
         max_shift: largest shift as a fraction of each side, rounded down to whole pixels but at least one
             (0.1: up to 2 pixels on 28×28 images, 1 pixel on 8×8 ones); 0 turns shifting off.
 
@@ -66,9 +77,12 @@ class BatchAugment:
             )
         if "shift" in self.names:
             x = self._shift(x, generator)
-        if "flip" in self.names:
-            flip = torch.rand(len(x), generator=generator, device=generator.device) < 0.5
-            x = torch.where(flip[:, None, None, None].to(x.device), x.flip(-1), x)
+        library = [name for name in self.names if name != "shift"]
+        if library:
+            seed = int(torch.randint(2**62, (1,), generator=generator, device=generator.device))
+            with torch.random.fork_rng(devices=[x.device] if x.device.type != "cpu" else []):
+                torch.manual_seed(seed)  # kornia draws from torch's global generator: forked, so seeded here
+                x = kornia_pipeline(library, x.shape[1], tuple(x.shape[-2:]))(x)
         return x
 
     def _shift(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -84,3 +98,18 @@ class BatchAugment:
         batch = torch.arange(b, device=x.device)[:, None, None, None]
         channel = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
         return padded[batch, channel, rows, cols]
+
+
+def kornia_pipeline(names: Sequence[str], channels: int, size: tuple[int, int]):
+    """The kornia augmentations for ``names`` (from :data:`AUGMENTATIONS`, without ``shift``) on ``[B, channels,
+    *size]`` batches, applied in the order of :data:`AUGMENTATIONS`, each item drawn on its own."""
+    import kornia.augmentation as K
+
+    colour = {"saturation": 0.3, "hue": 0.05} if channels == 3 else {}
+    build = {
+        "flip": lambda: K.RandomHorizontalFlip(p=0.5),
+        "crop": lambda: K.RandomResizedCrop(size, scale=(0.7, 1.0), p=1.0),
+        "rotate": lambda: K.RandomAffine(degrees=15.0, padding_mode="border", p=1.0),
+        "jitter": lambda: K.ColorJitter(brightness=0.3, contrast=0.3, **colour, p=1.0),
+    }
+    return K.AugmentationSequential(*(build[name]() for name in AUGMENTATIONS if name in names))
