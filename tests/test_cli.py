@@ -80,7 +80,7 @@ def test_unknown_dataset_and_encoder(tmp_path, capsys):
 
 
 def test_bad_augmentation_and_lr_schedule(tmp_path, capsys):
-    assert "unknown augmentation 'rotate'" in _error(["train", "--out", str(tmp_path), "--augment", "shift,rotate"], capsys)
+    assert "unknown augmentation 'warp'" in _error(["train", "--out", str(tmp_path), "--augment", "shift,warp"], capsys)
     assert "unknown lr schedule 'step'" in _error(["train", "--out", str(tmp_path), "--lr-schedule", "step"], capsys)
     text = ["train", "--out", str(tmp_path), "--dataset", "wordnet-gloss", "--encoder", "text_pool", "--augment", "flip"]
     assert "--augment works on images, not text" in _error(text, capsys)

@@ -263,7 +263,8 @@ def pair_loader(
 
     ``shard=True``: under DDP each rank gets its own share of the batches (see :class:`PairBatchSampler`).
     ``workers``: processes that decode streamed items (see :func:`~siamkit.data.batches.loader_workers`;
-    items in memory are always sliced in the main process).
+    items in memory are always sliced in the main process). A dataset without ``items`` (e.g.
+    :class:`~siamkit.data.crossmodal.CrossModalPairs`) holds its items in memory.
     """
     sampler = PairBatchSampler(dataset, batch_size, shuffle, seed, resample, drop_last, shard)
-    return batch_loader(dataset, sampler, dataset.items, workers)
+    return batch_loader(dataset, sampler, getattr(dataset, "items", None), workers)
