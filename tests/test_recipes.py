@@ -22,9 +22,10 @@ def test_every_recipe_names_real_options_and_builds_a_config():
 
 
 def test_options_the_user_gave_win_over_the_recipe():
-    options, used = recipes.with_recipe({"dataset": "mnist", "epochs": 3, "encoder": "lenet"}, given=["epochs"])
+    given = {"dataset": "fashion-mnist", "epochs": 3, "encoder": "lenet"}
+    options, used = recipes.with_recipe(given, given=["epochs"])
     assert options["epochs"] == 3 and "epochs" not in used
-    assert options["encoder"] == recipes.DATASET_RECIPES["mnist"]["encoder"]
+    assert options["encoder"] == recipes.DATASET_RECIPES["fashion-mnist"]["encoder"] != "lenet"
     assert recipes.with_recipe({"dataset": "digits", "epochs": 2}, given=[]) == ({"dataset": "digits", "epochs": 2}, {})
 
 
