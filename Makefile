@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 TORCH_PIN := torch==2.13.0
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test install install-dev weights fashion-mnist clean
+.PHONY: demo test install install-dev weights fashion-mnist glyphs clean
 
 $(VENV)/.torch:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ test: install-dev
 fashion-mnist:
 	test -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz || \
 		(apt-get update -q && apt-get install -y -q dataset-fashion-mnist)
+
+# The glyph benchmark: 21 CJK typefaces from Debian (siamkit/data/glyph_fonts.py), rendered at 64×64 and 105×105.
+glyphs: $(VENV)/.installed-all
+	fonts="$$($(PY) -c 'from siamkit.data.glyph_fonts import packages; print(" ".join(packages()))')"; \
+		dpkg -s $$fonts >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends $$fonts; }
+	$(PY) -m siamkit.data.make_glyphs --sizes 32 64 105
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -82,3 +82,13 @@ def test_too_few_classes_is_a_named_error():
     data, net = _clusters(classes=3), _identity_siamese()
     with pytest.raises(DataError, match="5-way 1-shot .* needs 5 classes"):
         few_shot_accuracy(net, data, ways=5, shots=1, episodes=10)
+
+
+def test_given_embeddings_are_used_instead_of_embedding_again():
+    data, net = _clusters(spread=0.5), _identity_siamese()
+    computed = few_shot_accuracy(net, data, ways=5, shots=2, episodes=40, queries=3, seed=1)
+    given = few_shot_accuracy(net, data, ways=5, shots=2, episodes=40, queries=3, seed=1, embeddings=data.x.clone())
+    assert torch.equal(computed.per_episode, given.per_episode)
+    scrambled = few_shot_accuracy(net, data, ways=5, shots=2, episodes=40, queries=3, seed=1,
+                                  embeddings=data.x[torch.randperm(len(data.x), generator=torch.Generator().manual_seed(0))])
+    assert scrambled.accuracy < computed.accuracy  # the given embeddings, not recomputed ones, decided

@@ -36,10 +36,30 @@ def print_metrics(metrics: dict, title: str) -> None:
     rows += [(f"  {baseline_title(name)}", b) for name, b in baselines.items()]
     if "unseen_classes" in metrics:
         unseen = metrics["unseen_classes"]
-        rows.append((f"unseen classes {','.join(unseen['classes'])}", unseen))
+        rows.append((f"unseen classes {class_list(unseen['classes'])}", unseen))
         rows += [(f"  {baseline_title(name)}", b["unseen_classes"]) for name, b in baselines.items()]
     print_table(title, "pairs", PAIR_COLUMNS, rows)
     print_lifts(metrics)
+    if "few_shot_tasks" in metrics.get("unseen_classes", {}):
+        print_few_shot_tasks(metrics["unseen_classes"], {name: b["unseen_classes"] for name, b in baselines.items()})
+
+
+def class_list(names: Sequence[str], most: int = 10) -> str:
+    """``"7,8,9"``, or ``"(922 classes)"`` past ``most`` names."""
+    return ",".join(names) if len(names) <= most else f"({len(names)} classes)"
+
+
+def print_few_shot_tasks(unseen: Mapping, baselines: Mapping[str, Mapping]) -> None:
+    """N-way K-shot accuracy in % ± 95 % CI on the unseen classes, one row per task: the model, then each
+    baseline (by its ``metrics.json`` name) on the same episodes."""
+    scored = {"model": unseen, **baselines}
+
+    def cell(metrics: Mapping, task: str) -> str:
+        result = metrics.get("few_shot_tasks", {}).get(task, {})
+        return f"{100 * result['accuracy']:.1f}±{100 * result['ci95']:.1f}" if "accuracy" in result else "—"
+
+    rows = [(task, {name: cell(m, task) for name, m in scored.items()}) for task in unseen["few_shot_tasks"]]
+    print_table("unseen classes: N-way K-shot accuracy, % (± 95 % CI)", "task", [(n, n, "") for n in scored], rows)
 
 
 def baseline_title(name: str) -> str:

@@ -12,6 +12,7 @@ import torch
 
 from siamkit.core.errors import DataError
 from siamkit.data.fashion import fashion_mnist
+from siamkit.data.glyphs import glyphs
 from siamkit.data.images import is_colour_mode, load_image, probe_image
 from siamkit.data.labeled import LabeledData
 from siamkit.data.listing import list_folder
@@ -66,7 +67,9 @@ def image_folder(
 
 DATASETS: dict[str, Callable[[], LabeledData]] = {"digits": digits, "fashion-mnist": fashion_mnist}
 DATASETS.update(colors=colors, shapes=shapes)
-DATASETS.update(mnist=mnist)
+DATASETS.update(mnist=mnist, glyphs=glyphs)
+# bundled sets rendered at the size asked for (``--image-size SxS``) rather than resized afterwards
+RENDERED_DATASETS: dict[str, Callable[[int], LabeledData]] = {"glyphs": lambda side: glyphs(size=side)}
 
 
 def load_dataset(
@@ -84,6 +87,10 @@ def load_dataset(
     (:func:`~siamkit.data.streaming.stream_images`: ``strict_files``, ``cache`` and ``workers`` apply there;
     a manifest read into memory is streamed once into a ``uint8`` tensor).
     """
+    if name_or_path in RENDERED_DATASETS and size is not None:
+        if size[0] != size[1]:
+            raise DataError(f"{name_or_path} renders square images; give --image-size {size[0]}x{size[0]}")
+        return RENDERED_DATASETS[name_or_path](size[0])
     if name_or_path in DATASETS:
         return DATASETS[name_or_path]()
     path = Path(name_or_path)
@@ -97,3 +104,10 @@ def load_dataset(
         f"unknown dataset '{name_or_path}'; choose one of: {', '.join(sorted(DATASETS))}, "
         "give a folder laid out as root/<class>/<image>, or a CSV manifest with columns path,label[,split]"
     )
+
+
+def load_dataset_for(name_or_path: str, input_shape: list[int] | tuple[int, ...] | None) -> LabeledData:
+    """:func:`load_dataset` for a model that takes items of ``input_shape`` (``[C, H, W]``, or ``None`` when
+    unknown): a set rendered at any size (``glyphs``) is rendered at the model's ``H×W``."""
+    rendered = name_or_path in RENDERED_DATASETS and input_shape is not None and len(input_shape) == 3
+    return load_dataset(name_or_path, size=(int(input_shape[1]), int(input_shape[2])) if rendered else None)

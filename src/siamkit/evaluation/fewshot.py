@@ -23,6 +23,7 @@ from siamkit.data import LabeledData
 from siamkit.data.labeled import as_float
 from siamkit.evaluation.inference import embed_items
 from siamkit.nn.distances import Distance, get_distance
+from siamkit.nn.heads import DistanceHead
 from siamkit.nn.interfaces import EmbeddingPairModel, PairModel
 
 SCORERS = ("pair_score", "embedding")
@@ -99,10 +100,14 @@ def _embedding_similarity(embeddings: torch.Tensor, distance: Distance) -> Simil
 
 
 @torch.no_grad()
-def _pair_score_similarity(model: nn.Module, x: torch.Tensor, score_kind: str) -> SimilarityFn:
+def _pair_score_similarity(
+    model: nn.Module, x: torch.Tensor, score_kind: str, embeddings: torch.Tensor | None = None
+) -> SimilarityFn:
     """The model's own score of every (query, support) pair, oriented so larger = more alike."""
     if isinstance(model, EmbeddingPairModel):
-        embeddings = embed_items(model, x)
+        embeddings = embed_items(model, x) if embeddings is None else embeddings
+        if isinstance(model.head, DistanceHead):  # the same distances, without repeating every pair
+            return lambda q, s: to_similarity(model.head.distance.pairwise(embeddings[q], embeddings[s]).float(), score_kind)
 
         def score(q: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
             a = embeddings[q].repeat_interleave(len(s), dim=0)
@@ -132,12 +137,14 @@ def few_shot_accuracy(
     scorer: str = "pair_score",
     metric: str | Distance = "euclidean",
     score_kind: str | None = None,
+    embeddings: torch.Tensor | None = None,
 ) -> FewShotResult:
     """N-way K-shot accuracy of ``model`` on the items of ``data`` (use classes it never trained on).
 
     ``scorer="pair_score"`` ranks supports by the model's own score (direction from ``score_kind``,
     default ``model.score_kind``); ``scorer="embedding"`` by ``metric`` (a
-    :class:`~siamkit.nn.distances.Distance` or its name) between embeddings.
+    :class:`~siamkit.nn.distances.Distance` or its name) between embeddings. ``embeddings`` ``[N, D]``: the
+    model's embeddings of ``data``'s items when already computed (they are not computed again).
 
     Example:
         >>> result = few_shot_accuracy(model, unseen, ways=5, shots=1, episodes=1000)  # doctest: +SKIP
@@ -149,12 +156,12 @@ def few_shot_accuracy(
     model.eval()
     try:
         if scorer == "embedding":
-            similarity = _embedding_similarity(embed_items(model, data.x), distance)
+            similarity = _embedding_similarity(embed_items(model, data.x) if embeddings is None else embeddings, distance)
         else:
             kind = score_kind or (model.score_kind if isinstance(model, PairModel) else None)
             if kind is None:
                 raise ConfigError("the model has no score_kind; pass score_kind='distance' or 'similarity'")
-            similarity = _pair_score_similarity(model, data.x, kind)
+            similarity = _pair_score_similarity(model, data.x, kind, embeddings)
         with torch.no_grad():
             per_episode = run_episodes(data.y, similarity, ways, shots, episodes, queries, seed)
     finally:

@@ -33,6 +33,9 @@ PART_SEED_OFFSETS = {"all": 0, "val": 1, "test": 2, "unseen": 3}
 
 RECALL_KS = (1, 5, 10)
 
+# (ways, shots) of the Vinyals / Koch one-shot tasks, scored on parts with at least 20 classes (``few_shot_tasks``)
+FEW_SHOT_TASKS = ((5, 1), (5, 5), (20, 1), (20, 5))
+
 
 @dataclass
 class PartResult:
@@ -65,7 +68,8 @@ def evaluate_part(
     episodes: int = 200,
 ) -> PartResult:
     """Verification metrics at ``threshold`` (model units), Recall@K / MAP@R on the part's
-    embeddings, and ``min(ways, classes)``-way 1-shot accuracy over ``episodes`` episodes."""
+    embeddings, and ``min(ways, classes)``-way 1-shot accuracy over ``episodes`` episodes; a part with at least
+    20 classes also gets every task of :data:`FEW_SHOT_TASKS` under ``few_shot_tasks`` (``"20-way 1-shot"``: ...)."""
     from siamkit.evaluation.fewshot import few_shot_accuracy
     from siamkit.evaluation.retrieval import retrieval_metrics
 
@@ -79,12 +83,19 @@ def evaluate_part(
             metrics["retrieval"] = retrieval_metrics(embeddings, data.y, ks=ks, metric=retrieval_metric_of(model)).as_dict()
         except DataError as exc:
             metrics["retrieval"] = {"skipped": str(exc)}
-    n_ways = min(ways, len(data.classes()))
-    try:
-        result = few_shot_accuracy(model, data, ways=n_ways, shots=1, episodes=episodes, seed=seed, score_kind=score_kind)
-        metrics["few_shot"] = result.as_dict()
-    except (DataError, ConfigError) as exc:
-        metrics["few_shot"] = {"skipped": str(exc)}
+
+    def few_shot(n_ways: int, shots: int) -> dict[str, Any]:
+        try:
+            return few_shot_accuracy(
+                model, data, ways=n_ways, shots=shots, episodes=episodes, seed=seed, score_kind=score_kind,
+                embeddings=embeddings,
+            ).as_dict()
+        except (DataError, ConfigError) as exc:
+            return {"skipped": str(exc)}
+
+    metrics["few_shot"] = few_shot(min(ways, len(data.classes())), 1)
+    if len(data.classes()) >= max(w for w, _ in FEW_SHOT_TASKS):
+        metrics["few_shot_tasks"] = {f"{w}-way {k}-shot": few_shot(w, k) for w, k in FEW_SHOT_TASKS}
     return PartResult(name, data, pairs, scores, embeddings, metrics)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from siamkit.core.errors import ConfigError, DataError
-from siamkit.data import LabeledData, PairDataset, load_dataset
+from siamkit.data import LabeledData, PairDataset
+from siamkit.data.sources import load_dataset_for
 from siamkit.deploy.checkpoint import Checkpoint
 from siamkit.evaluation.baselines import evaluate_baselines, part_lifts
 from siamkit.evaluation.parts import PART_SEED_OFFSETS, SPLITS, evaluate_parts
@@ -29,8 +30,8 @@ def dataset_parts(
 
     if split is not None and split not in SPLITS:
         raise ConfigError(f"unknown split '{split}'; choose one of: {', '.join(SPLITS)}")
-    data = load_dataset(dataset)
     expected = meta.get("input_shape")
+    data = load_dataset_for(dataset, expected)
     if expected is not None and list(data.input_shape) != list(expected):
         raise DataError(f"{dataset} items have shape {list(data.input_shape)} but the model expects {list(expected)}")
     if dataset != meta.get("dataset"):

@@ -15,8 +15,11 @@ from siamkit.data import (
     class_disjoint_split,
     stratified_split,
 )
+from siamkit.data.glyphs import character_split
 
 DEFAULT_HELD_OUT = {"digits": ["7", "8", "9"], "fashion-mnist": ["Sneaker", "Bag", "Ankle boot"]}
+# data sets with a fixed (train, validation, test) split of their class names (see siamkit.data.glyphs)
+CLASS_SPLITS = {"glyphs": character_split}
 
 
 @dataclass
@@ -32,6 +35,8 @@ class Splits:
 
 
 def default_held_out(data: LabeledData) -> list[str]:
+    if data.name in CLASS_SPLITS:
+        return CLASS_SPLITS[data.name](data.class_names)[2]
     if data.name in DEFAULT_HELD_OUT:
         return DEFAULT_HELD_OUT[data.name]
     names = [data.class_names[k] for k in data.classes()]
@@ -59,6 +64,9 @@ def split_data(
 ) -> Splits:
     """Hold out whole classes (by name), then split the rest into train / val / test.
 
+    Data in :data:`CLASS_SPLITS` (``glyphs``) has a fixed split of its classes: with ``held_out`` and
+    ``val_classes`` both ``None`` its test classes are held out and its validation classes validate.
+
     Without an official split, seen-class items are split stratified by ``fractions``. With one
     (``data.split``: 0 = official train, 1 = official test), the official test items of seen classes
     are the test set, the official train items are split train / val in the ratio of the first two
@@ -70,6 +78,8 @@ def split_data(
     the ratio of the first and last fractions. The best epoch and the threshold for new identities are
     thus chosen on classes training never saw, never on the test or unseen classes.
     """
+    if val_classes is None and held_out is None and data.name in CLASS_SPLITS:
+        val_classes = CLASS_SPLITS[data.name](data.class_names)[1]
     held_out = default_held_out(data) if held_out is None else list(held_out)
     val_classes = list(val_classes or [])
     if set(val_classes) & set(held_out):

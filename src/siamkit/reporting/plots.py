@@ -104,6 +104,9 @@ def project_2d(embeddings: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.pad(proj, (0, 2 - proj.shape[1]))  # D = 1: a flat second axis
 
 
+MAX_PLOTTED_CLASSES = 20  # more colours cannot be told apart
+
+
 def plot_embedding_2d(
     embeddings: torch.Tensor,
     labels: torch.Tensor,
@@ -111,12 +114,22 @@ def plot_embedding_2d(
     path: str | Path,
     max_points: int = 5000,
     seed: int = 0,
+    max_classes: int = MAX_PLOTTED_CLASSES,
 ) -> Path:
     """Scatter of embeddings ``[N, D]`` coloured by class (raw if D = 2, PCA otherwise).
 
-    At most ``max_points`` points, a seeded random subset of them."""
+    At most ``max_points`` points, a seeded random subset of them; with more than ``max_classes`` classes, the
+    points of a seeded ``max_classes`` of them, without a legend (the title says how many are shown)."""
+    generator = torch.Generator().manual_seed(seed)
+    classes = torch.unique(labels)
+    shown, legend = f"{len(classes)} classes", len(classes) <= max_classes
+    if not legend:
+        chosen = classes[torch.randperm(len(classes), generator=generator)[:max_classes]]
+        keep = torch.isin(labels, chosen)
+        embeddings, labels = embeddings[keep], labels[keep]
+        shown = f"{max_classes} of {len(classes)} classes"
     if len(embeddings) > max_points:
-        keep = torch.randperm(len(embeddings), generator=torch.Generator().manual_seed(seed))[:max_points]
+        keep = torch.randperm(len(embeddings), generator=generator)[:max_points]
         embeddings, labels = embeddings[keep], labels[keep]
     xy = project_2d(embeddings).numpy()
     fig, ax = new_figure()
@@ -126,8 +139,9 @@ def plot_embedding_2d(
         mask = (labels == c).numpy()
         ax.scatter(xy[mask, 0], xy[mask, 1], s=8, alpha=0.7, color=cmap(i), label=class_names[c])
     how = "raw" if embeddings.shape[1] == 2 else "PCA"
-    ax.set_title(f"Embeddings in 2-D ({how}, D = {embeddings.shape[1]})")
-    ax.legend(markerscale=2, fontsize="small", ncol=2 if len(classes) > 10 else 1, loc="best")
+    ax.set_title(f"Embeddings in 2-D ({how}, D = {embeddings.shape[1]}; {shown})")
+    if legend:
+        ax.legend(markerscale=2, fontsize="small", ncol=2 if len(classes) > 10 else 1, loc="best")
     return save_figure(fig, path)
 
 
