@@ -57,7 +57,8 @@ def train(
     out: Path = typer.Option(..., "--out", help="Output folder for model.ckpt, metrics.json and plots."),
     dataset: str = _option(
         "dataset",
-        "Bundled dataset (digits, fashion-mnist; wordnet-gloss: text pairs), or a folder root/<class>/<image>.",
+        "Bundled dataset (digits, mnist, fashion-mnist, glyphs; wordnet-gloss: text pairs), a folder root/<class>/<image> "
+        "or a CSV manifest path,label[,split].",
     ),
     protocol: str = _option("protocol", "unseen-classes (hold classes out, report them apart) or all-classes."),
     encoder: str = _option(

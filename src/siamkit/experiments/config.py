@@ -25,8 +25,9 @@ class ExperimentConfig:
     ``protocol``: ``"unseen-classes"`` holds whole classes out of training and reports them apart;
     ``"all-classes"`` trains on every class.
     ``held_out``: class names never seen in training, evaluated as "unseen classes"; ``None`` uses the
-    dataset's default (digits: 7, 8, 9; fashion-mnist: Sneaker, Bag, Ankle boot; other data with
-    ≥ 5 classes: the last 30 %).
+    dataset's default (digits: 7, 8, 9; fashion-mnist: Sneaker, Bag, Ankle boot; glyphs: its fixed 25 % of
+    test characters, and then its 15 % of validation characters are the default ``val_classes``; other data
+    with ≥ 5 classes: the last 30 %).
     ``val_classes``: seen class names kept out of training as class-disjoint validation (best epoch,
     threshold); see :func:`~siamkit.experiments.splits.split_data`.
     ``fractions``: train / validation / test shares of the remaining (seen-class) items; data with an
