@@ -123,7 +123,7 @@ def gradient_flow(ctx: DoctorContext) -> list[Finding]:
 def _held_out_auc(ctx: DoctorContext, train, test, labels: torch.Tensor) -> float:
     run = ctx.train_probe(train[0], train[1], labels)
     with torch.no_grad():
-        similarity = ctx.similarity(run.model.eval()(test[0], test[1]))
+        similarity = ctx.similarity(ctx.forward(run.model.eval(), test[0], test[1]))
     return auc(similarity, test[2])
 
 
