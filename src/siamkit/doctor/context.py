@@ -22,6 +22,9 @@ from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER, OptimizerRecipe
 from siamkit.doctor.sample import PairSample
 
 
+MONOTONE = (nn.Sigmoid, nn.Tanh, nn.Hardsigmoid, nn.Hardtanh, nn.Softplus, nn.ReLU, nn.ReLU6, nn.Softmax)
+
+
 class Skip(Exception):
     """Raised by a check that cannot run on this input; the message says why."""
 
@@ -193,10 +196,23 @@ class DoctorContext:
         return self.loss_of(self.forward(model, x1, x2), y)
 
     @torch.no_grad()
-    def eval_scores(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
-        """Scores ``[B]`` of an eval-mode copy (``score_kind`` orientation)."""
+    def eval_scores(self, x1: torch.Tensor, x2: torch.Tensor, before_squash: bool = False) -> torch.Tensor:
+        """Scores ``[B]`` of an eval-mode copy (``score_kind`` orientation). ``before_squash``: read them
+        before a final element-wise monotone activation (the logit under a Sigmoid), when there is one."""
         probe = copy.deepcopy(self.model).eval()
-        return self.layout.score(self.forward(probe, x1, x2).float())
+        last = self.trace.leaves[-1] if self.trace.leaves else None
+        if not (before_squash and last is not None and isinstance(last[1], MONOTONE)):
+            return self.layout.score(self.forward(probe, x1, x2).float())
+        seen: list[torch.Tensor] = []
+        module = dict(probe.named_modules())[last[0]]
+        handle = module.register_forward_hook(lambda m, args, out: seen.append(args[0]))
+        try:
+            raw = self.forward(probe, x1, x2)
+        finally:
+            handle.remove()
+        if not seen or seen[-1].numel() != raw.numel():
+            return self.layout.score(raw.float())
+        return self.layout.score(seen[-1].reshape(raw.shape).float())
 
     @cached_property
     def trace(self) -> Trace:

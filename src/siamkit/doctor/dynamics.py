@@ -16,6 +16,7 @@ import math
 import torch
 
 from siamkit.doctor.context import DoctorContext, Skip, auc
+from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER
 from siamkit.doctor.findings import Finding
 
 OVERFIT_SEPARATION = 0.9  # max(AUC, 1 − AUC) a memorized batch must reach
@@ -77,6 +78,21 @@ def learning_rate(ctx: DoctorContext) -> list[Finding]:
                     f"raise the learning rate to about {recipe.lr * factor:g} (or use Adam with lr 1e-3)",
                 )
             ]
+    reference = ctx.overfit_run.relative_decrease
+    evidence["relative_loss_decrease_reference"] = float(f"{reference:.3g}")
+    if reference >= MOVING:
+        return [
+            Finding(
+                "dynamics.learning_rate",
+                "error",
+                f"the loss does not move at lr {recipe.lr:g} ({recipe.describe()}), nor at up to "
+                f"{LR_MULTIPLIERS[-1]}× that, while {REFERENCE_OPTIMIZER.describe()} lowers it by {reference:.0%} "
+                "in as many steps",
+                evidence,
+                f"use {REFERENCE_OPTIMIZER.describe()} or raise the learning rate well above "
+                f"{recipe.lr * LR_MULTIPLIERS[-1]:g}",
+            )
+        ]
     return [
         Finding(
             "dynamics.learning_rate",
