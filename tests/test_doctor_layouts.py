@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from doctor_seeds import seed000_loader, seed000_model, seed001_model, seed001_pairs
+from doctor_seeds import seed000_loader, seed000_model, seed000_same_pair_loader, seed001_model, seed001_pairs
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -147,3 +147,33 @@ def test_seed001_stack0_two_resnets_concat_head():
     assert diagnosis.get("doctor.layout").evidence["call"] == "stack0"
     assert "model.head_capacity" in {f.id for f in diagnosis.errors}
     assert diagnosis.get("model.output_activation").severity == "info"  # Sigmoid before MSE trains
+
+
+# ---- data: the classic indexing bugs --------------------------------------------------------------
+def test_seed000_same_two_images_with_alternating_labels_is_named():
+    """"Every item is the same two images, labels alternate 1, 0": the cause is named, not only its symptoms."""
+    diagnosis = diagnose(seed000_model(), seed000_same_pair_loader(), loss=nn.BCELoss(),
+                         checks=["data.repeated_pairs", "data.conflicting_labels"], num_pairs=128)
+    repeated = diagnosis.get("data.repeated_pairs")
+    assert repeated.severity == "error" and repeated.evidence["distinct_pairs"] == 1
+    conflict = diagnosis.get("data.conflicting_labels")
+    assert conflict.severity == "error" and conflict.evidence["conflicting_share"] == 1.0
+    healthy = diagnose(seed000_model(), seed000_loader(), loss=nn.BCELoss(),
+                       checks=["data.repeated_pairs", "data.conflicting_labels"], num_pairs=128)
+    assert {f.id for f in healthy.findings} == {"doctor.layout"} and healthy.complete
+
+
+def test_a_few_repeated_pairs_warn_and_labels_that_agree_do_not_conflict(halves):
+    x1, x2, y = halves
+    copies = torch.arange(64) % 40  # 24 of 64 pairs repeat an earlier one, with its own label
+    diagnosis = diagnose(UserNet("pair"), (x1[copies], x2[copies], y[copies]),
+                         checks=["data.repeated_pairs", "data.conflicting_labels"], num_pairs=64)
+    assert diagnosis.get("data.repeated_pairs").severity == "warning"
+    assert diagnosis.get("data.conflicting_labels") is None
+
+
+def test_identical_halves_above_the_threshold_are_an_error_whatever_the_labels(halves):
+    x1, _, y = halves
+    same = torch.ones_like(y)  # all 'same': no 'different' pair is fooled, yet nothing can be learned
+    finding = diagnose(UserNet("pair"), (x1, x1.clone(), same), checks=["data.identical_pairs"]).get("data.identical_pairs")
+    assert finding.severity == "error"

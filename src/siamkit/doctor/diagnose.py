@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from siamkit.core.errors import ConfigError, DataError, SiamkitError
-from siamkit.doctor import data_checks, dynamics, model_checks
+from siamkit.doctor import data_checks, data_repeats, dynamics, model_checks
 from siamkit.doctor.context import DoctorContext, Skip
 from siamkit.doctor.optimizer import OptimizerRecipe
 from siamkit.doctor.detect import detect_layout, layout_finding
@@ -23,6 +23,8 @@ CHECKS: dict[str, Check] = {
     "data.labels": data_checks.labels_not_binary,
     "data.balance": data_checks.label_balance,
     "data.identical_pairs": data_checks.identical_pairs,
+    "data.repeated_pairs": data_repeats.repeated_pairs,
+    "data.conflicting_labels": data_repeats.conflicting_labels,
     "data.degenerate_inputs": data_checks.degenerate_inputs,
     "data.pair_class_consistency": data_checks.pair_class_consistency,
     "data.train_test_overlap": data_checks.train_test_overlap,
