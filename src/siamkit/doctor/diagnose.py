@@ -10,6 +10,7 @@ from torch import nn
 
 from siamkit.core.errors import ConfigError, DataError, SiamkitError
 from siamkit.doctor import data_checks, data_repeats, dynamics, model_checks
+from siamkit.doctor.budget import fit_budget
 from siamkit.doctor.context import DoctorContext, Skip
 from siamkit.doctor.optimizer import OptimizerRecipe
 from siamkit.doctor.detect import detect_layout, layout_finding
@@ -69,6 +70,7 @@ def diagnose(
     steps: int = 40,
     seed: int = 0,
     layout: str | Layout | None = None,
+    budget_s: float | None = 30.0,
 ) -> Diagnosis:
     """Find what is wrong with a Siamese setup: data, model structure, training dynamics, loss.
 
@@ -94,6 +96,9 @@ def diagnose(
         steps: optimizer steps per probe; ``seed``: seeds every draw and probe.
         layout: overrides of the detected layout, e.g. ``"stack0"`` or ``"stack1,two_class,same=0"``
             (see :func:`~siamkit.doctor.layout.parse_layout`); the assumed one is an info finding.
+        budget_s: a time budget for the training probes (seconds): on a large model the probe batch
+            and steps shrink, then the optional probes are skipped (see :mod:`siamkit.doctor.budget`);
+            ``None`` runs them at full size. Small models fit the default and are not changed.
 
     Returns: a :class:`~siamkit.doctor.Diagnosis`, errors first. ``diagnosis.ok`` is False when any
     finding has error severity or any check failed (an incomplete diagnosis is no clean bill).
@@ -123,7 +128,11 @@ def diagnose(
     diagnosis = Diagnosis(layout=f"{how}: model {assumed.describe()}; data {sample.described}")
     if how == "given" or assumed != Layout() or sample.stacked or sample.one_hot:
         diagnosis.findings.append(layout_finding(assumed, how, sample))
+    skipped = {} if budget_s is None else fit_budget(ctx, names, budget_s)
     for name in names:
+        if name in skipped:
+            diagnosis.checks[name] = skipped[name]
+            continue
         try:
             diagnosis.findings.extend(CHECKS[name](ctx))
             diagnosis.checks[name] = "ran"

@@ -146,7 +146,7 @@ def _held_out_auc(ctx: DoctorContext, train, test, labels: torch.Tensor) -> floa
 def label_shuffle(ctx: DoctorContext) -> list[Finding]:
     size = 2 * ctx.probe_pairs
     train = ctx.probe_batch(0, size)
-    test = ctx.probe_batch(size, len(ctx.sample) - size)
+    test = ctx.probe_batch(size, min(len(ctx.sample) - size, 2 * size))
     generator = torch.Generator().manual_seed(ctx.seed)
     shuffled = train[2][torch.randperm(len(train[2]), generator=generator)]
     real = _held_out_auc(ctx, train, test, train[2])

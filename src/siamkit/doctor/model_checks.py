@@ -129,7 +129,7 @@ def head_capacity(ctx: DoctorContext) -> list[Finding]:
 
     Read on a grid of distinct inputs, before a final Sigmoid-like activation (σ(u + v) is additive
     underneath)."""
-    a, b = _grid_sides(ctx, GRID)
+    a, b = _grid_sides(ctx, min(GRID, max(4, ctx.probe_pairs // 4)))  # a budget-shrunk probe: a smaller grid
     i, j = torch.meshgrid(torch.arange(len(a)), torch.arange(len(b)), indexing="ij")
     scores = ctx.eval_scores(a[i.flatten()], b[j.flatten()], before_squash=True).double().reshape(len(a), len(b))
     n = f"{len(a)}x{len(b)}"
