@@ -38,6 +38,9 @@ def doctor(
     pairs: int = typer.Option(256, min=8, help="Pairs read from the data."),
     steps: int = typer.Option(40, min=1, help="Optimizer steps per training probe."),
     seed: int = typer.Option(0, help="Seed for pairs and probes."),
+    budget: float = typer.Option(
+        30.0, min=0, help="Seconds for the training probes: a large model gets smaller probes (0 = no budget)."
+    ),
     as_json: bool = json_option("Print the diagnosis as JSON."),
 ) -> None:
     """Find what is wrong with a Siamese setup: data, model, training dynamics, loss convention.
@@ -46,7 +49,7 @@ def doctor(
     """
     from siamkit.doctor import print_diagnosis
 
-    options = dict(num_pairs=pairs, probe_pairs=min(32, pairs), steps=steps, seed=seed)
+    options = dict(num_pairs=pairs, probe_pairs=min(32, pairs), steps=steps, seed=seed, budget_s=budget or None)
     if (checkpoint is None) == (model is None):
         raise ConfigError("give either a checkpoint or --model FILE.py:factory")
     if model is not None:
