@@ -15,6 +15,7 @@ from siamkit.doctor.context import DoctorContext
 from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER
 
 MIN_PAIRS, MIN_STEPS = 8, 12
+TIMING_PAIRS = 8
 # training steps each probe runs, in units of (steps × probe batch); forward-only checks count ~1
 COST = {
     "dynamics.overfit_one_batch": 1.0,
@@ -26,19 +27,20 @@ COST = {
 OPTIONAL = ("dynamics.label_shuffle", "dynamics.branch_learnability")
 
 
-def step_seconds(ctx: DoctorContext) -> float:
-    """Seconds of one reference-optimizer step of a copy on ``ctx.probe_pairs`` pairs (after one warm-up)."""
-    x1, x2, y = ctx.probe_batch()
+def pair_step_seconds(ctx: DoctorContext) -> float:
+    """Seconds per pair of one reference-optimizer step of a copy on a ``TIMING_PAIRS`` batch, after a
+    warm-up step on half of it (first calls pay one-off allocation costs)."""
+    x1, x2, y = ctx.probe_batch(0, TIMING_PAIRS)
     probe = copy.deepcopy(ctx.model).train()
     opt = REFERENCE_OPTIMIZER.build([p for p in probe.parameters() if p.requires_grad])
-    times = []
-    for _ in range(2):
+    seconds = 0.0
+    for end in (len(y) // 2, len(y)):
         started = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        ctx.compute_loss(probe, x1, x2, y).backward()
+        ctx.compute_loss(probe, x1[:end], x2[:end], y[:end]).backward()
         opt.step()
-        times.append(time.perf_counter() - started)
-    return times[-1]
+        seconds = time.perf_counter() - started
+    return seconds / len(y)
 
 
 def fit_budget(ctx: DoctorContext, names: list[str], budget_s: float) -> dict[str, str]:
@@ -48,13 +50,14 @@ def fit_budget(ctx: DoctorContext, names: list[str], budget_s: float) -> dict[st
     if units == 0:
         return {}
     try:
-        per_pair_step = step_seconds(ctx) / ctx.probe_pairs
+        per_pair_step = pair_step_seconds(ctx)
     except Exception:  # Skip or a broken model: the probes themselves will say why
         return {}
     estimate = lambda pairs, steps, u: per_pair_step * pairs * steps * (u + 1.0)  # +1: forward-only checks
     if estimate(ctx.probe_pairs, ctx.steps, units) <= budget_s:
         return {}
     full = estimate(ctx.probe_pairs, ctx.steps, units)
+    ctx.shrunk = True
     ctx.probe_pairs = max(MIN_PAIRS, min(ctx.probe_pairs, int(budget_s / (per_pair_step * MIN_STEPS * (units + 1)))))
     ctx.steps = max(MIN_STEPS, min(ctx.steps, int(budget_s / (per_pair_step * ctx.probe_pairs * (units + 1)))))
     skipped: dict[str, str] = {}

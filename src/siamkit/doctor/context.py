@@ -151,6 +151,7 @@ class DoctorContext:
         self.probe_pairs = probe_pairs
         self.steps = steps
         self.seed = seed
+        self.shrunk = False  # set when a time budget made the probes smaller than asked
 
     # ---- batches ---------------------------------------------------------------------------
     def probe_batch(self, start: int = 0, size: int | None = None) -> tuple[torch.Tensor, ...]:

@@ -31,12 +31,13 @@ def overfit_one_batch(ctx: DoctorContext) -> list[Finding]:
     separation = max(after, 1.0 - after)
     if run.finite and separation >= OVERFIT_SEPARATION:
         return []
+    shrunk = " (a probe shrunk to the time budget: rerun with budget_s=None / --budget 0 to confirm)"
     return [
         Finding(
             "dynamics.cannot_overfit",
-            "error",
+            "warning" if ctx.shrunk else "error",
             f"the model cannot memorize {len(y)} pairs in {len(run.losses)} Adam steps: the pipeline "
-            "is broken (model, head, loss or data)",
+            f"is broken (model, head, loss or data){shrunk if ctx.shrunk else ''}",
             {"pairs": len(y), "steps": len(run.losses), "loss_before": round(run.loss_before, 5),
              "loss_after": round(run.loss_after, 5), "auc_after": round(after, 4)},
             "fix the other errors first; a network that cannot overfit 32 pairs will not learn "
