@@ -17,57 +17,25 @@ from torch import nn
 
 from siamkit.core.conventions import SCORE_KINDS, to_similarity
 from siamkit.core.errors import ConfigError
+from siamkit.doctor.layout import Layout
+from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER, OptimizerRecipe
 from siamkit.doctor.sample import PairSample
+
+
+MONOTONE = (nn.Sigmoid, nn.Tanh, nn.Hardsigmoid, nn.Hardtanh, nn.Softplus, nn.ReLU, nn.ReLU6, nn.Softmax)
 
 
 class Skip(Exception):
     """Raised by a check that cannot run on this input; the message says why."""
 
 
-@dataclass
-class OptimizerRecipe:
-    """An optimizer class and its hyper-parameters, rebuilt on any parameters (e.g. a probe's copy)."""
-
-    cls: type
-    kwargs: dict[str, Any]
-
-    @classmethod
-    def of(cls, optimizer: Any) -> "OptimizerRecipe":
-        """From an optimizer instance, a factory ``params -> optimizer``, or ``None`` (Adam, lr 1e-3)."""
-        if optimizer is None:
-            return cls(torch.optim.Adam, {"lr": 1e-3})
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            if not callable(optimizer):
-                raise ConfigError(
-                    f"optimizer must be a torch optimizer or a function params -> optimizer, got "
-                    f"{type(optimizer).__name__}"
-                )
-            optimizer = optimizer([nn.Parameter(torch.zeros(1))])
-        group = optimizer.param_groups[0]
-        kwargs = {k: group.get(k, v) for k, v in optimizer.defaults.items()}
-        return cls(type(optimizer), kwargs)
-
-    @property
-    def lr(self) -> float:
-        return float(self.kwargs["lr"])
-
-    def build(self, params: Iterable[nn.Parameter], lr: float | None = None) -> torch.optim.Optimizer:
-        kwargs = dict(self.kwargs)
-        if lr is not None:
-            kwargs["lr"] = lr
-        return self.cls(params, **kwargs)
-
-    def describe(self, lr: float | None = None) -> str:
-        return f"{self.cls.__name__}(lr={self.lr if lr is None else lr:g})"
-
-
-REFERENCE_OPTIMIZER = OptimizerRecipe(torch.optim.Adam, {"lr": 1e-3})
-
-
-def default_loss(score_kind: str) -> nn.Module:
-    """The loss siamkit trains a ``score_kind`` model with: contrastive (distance) or BCE (similarity)."""
+def default_loss(score_kind: str, layout: Layout) -> nn.Module:
+    """The loss siamkit trains a ``score_kind`` model with: contrastive (distance) or BCE (similarity);
+    cross-entropy for two-class outputs ``[B, 2]``."""
     from siamkit.losses.pair import ContrastiveLoss, PairBCEWithLogitsLoss
 
+    if layout.output == "two_class":
+        return nn.CrossEntropyLoss()
     return ContrastiveLoss() if score_kind == "distance" else PairBCEWithLogitsLoss()
 
 
@@ -148,12 +116,14 @@ class DoctorContext:
     """Inputs of one diagnosis plus lazily computed, shared probe results.
 
     Args:
-        model: a pair model ``forward(x1, x2) -> scores [B]`` with (ideally) a ``score_kind``.
+        model: a pair model, called in ``layout`` (``forward(x1, x2) -> scores [B]`` by default), with
+            (ideally) a ``score_kind``.
         sample: pairs read from the user's data.
-        loss: the training loss ``loss(scores [B], labels [B]) -> scalar``.
+        loss: the training loss ``loss(output, targets) -> scalar`` (targets as ``layout`` forms them).
         optimizer: recipe of the user's optimizer (used by the learning-rate probe).
         test_items: items ``[N, ...]`` of a test split, for the leak check.
         probe_pairs: pairs per probe batch; ``steps``: optimizer steps per probe; ``seed``: seeds all probes.
+        layout: how the model takes a pair and what it returns (:mod:`siamkit.doctor.layout`).
     """
 
     def __init__(
@@ -166,6 +136,7 @@ class DoctorContext:
         probe_pairs: int = 32,
         steps: int = 40,
         seed: int = 0,
+        layout: Layout = Layout(),
     ) -> None:
         kind = getattr(model, "score_kind", None) or getattr(loss, "expects", None) or "similarity"
         if kind not in SCORE_KINDS:
@@ -173,12 +144,14 @@ class DoctorContext:
         self.model = model
         self.sample = sample
         self.score_kind = kind
-        self.loss = loss if loss is not None else default_loss(kind)
+        self.layout = layout
+        self.loss = loss if loss is not None else default_loss(kind, layout)
         self.optimizer = optimizer
         self.test_items = test_items
         self.probe_pairs = probe_pairs
         self.steps = steps
         self.seed = seed
+        self.shrunk = False  # set when a time budget made the probes smaller than asked
 
     # ---- batches ---------------------------------------------------------------------------
     def probe_batch(self, start: int = 0, size: int | None = None) -> tuple[torch.Tensor, ...]:
@@ -202,17 +175,45 @@ class DoctorContext:
         return self.sample.x1[:n], self.sample.x2.roll(1, dims=0)[:n]
 
     # ---- model calls -------------------------------------------------------------------------
-    def similarity(self, scores: torch.Tensor) -> torch.Tensor:
-        return to_similarity(scores.detach().float().reshape(-1), self.score_kind)
+    def forward(self, model: nn.Module, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        """``model`` (the user's or a copy) on the pair ``x1, x2`` in the layout: its raw output."""
+        return self.layout.forward(model, x1, x2)
+
+    def similarity(self, raw: torch.Tensor) -> torch.Tensor:
+        """Raw outputs → similarity of each pair ``[B]`` (larger = same)."""
+        return to_similarity(self.layout.score(raw.detach().float()), self.score_kind)
+
+    def loss_of(self, raw: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.loss(raw, self.layout.target(y, raw))
+
+    def safe_loss(self, raw: torch.Tensor, y: torch.Tensor) -> float:
+        """The loss as a float; ``inf`` when the loss rejects outputs outside its range."""
+        try:
+            return float(self.loss_of(raw, y))
+        except RuntimeError:
+            return math.inf
 
     def compute_loss(self, model: nn.Module, x1: torch.Tensor, x2: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        scores = model(x1, x2)
-        return self.loss(scores, y.to(scores.dtype))
+        return self.loss_of(self.forward(model, x1, x2), y)
 
     @torch.no_grad()
-    def eval_scores(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+    def eval_scores(self, x1: torch.Tensor, x2: torch.Tensor, before_squash: bool = False) -> torch.Tensor:
+        """Scores ``[B]`` of an eval-mode copy (``score_kind`` orientation). ``before_squash``: read them
+        before a final element-wise monotone activation (the logit under a Sigmoid), when there is one."""
         probe = copy.deepcopy(self.model).eval()
-        return probe(x1, x2).float().reshape(-1)
+        last = self.trace.leaves[-1] if self.trace.leaves else None
+        if not (before_squash and last is not None and isinstance(last[1], MONOTONE)):
+            return self.layout.score(self.forward(probe, x1, x2).float())
+        seen: list[torch.Tensor] = []
+        module = dict(probe.named_modules())[last[0]]
+        handle = module.register_forward_hook(lambda m, args, out: seen.append(args[0]))
+        try:
+            raw = self.forward(probe, x1, x2)
+        finally:
+            handle.remove()
+        if not seen or seen[-1].numel() != raw.numel():
+            return self.layout.score(raw.float())
+        return self.layout.score(seen[-1].reshape(raw.shape).float())
 
     @cached_property
     def trace(self) -> Trace:
@@ -220,7 +221,7 @@ class DoctorContext:
         probe = copy.deepcopy(self.model).eval()
         x1, x2 = self.mixed_batch
         with torch.no_grad():
-            return trace_forward(probe, lambda: probe(x1, x2))
+            return trace_forward(probe, lambda: self.forward(probe, x1, x2))
 
     def embeddings(self) -> torch.Tensor:
         """Embeddings ``[2B, D]`` of both halves of the mixed batch (head inputs or ``model.embed``)."""
@@ -250,20 +251,26 @@ class DoctorContext:
         torch.manual_seed(self.seed)
         probe = copy.deepcopy(self.model).train()
         with torch.no_grad():
-            before = self.similarity(probe(x1, x2))
+            before = self.similarity(self.forward(probe, x1, x2))
         opt = optimizer.build([p for p in probe.parameters() if p.requires_grad], lr)
         losses: list[float] = []
         for _ in range(steps or self.steps):
             opt.zero_grad(set_to_none=True)
-            loss = self.compute_loss(probe, x1, x2, y)
+            try:
+                loss = self.compute_loss(probe, x1, x2, y)
+            except RuntimeError:  # e.g. BCELoss on outputs the probe drove above 1: diverged
+                if not losses:
+                    raise
+                losses.append(math.inf)
+                break
             losses.append(float(loss.detach()))
             if not math.isfinite(losses[-1]):
                 break
             loss.backward()
             opt.step()
         with torch.no_grad():
-            after_scores = probe(x1, x2)
-            loss_after = float(self.loss(after_scores, y.to(after_scores.dtype)))
+            after_scores = self.forward(probe, x1, x2)
+            loss_after = self.safe_loss(after_scores, y)
         return ProbeRun(losses, loss_after, before, self.similarity(after_scores), probe)
 
     @cached_property

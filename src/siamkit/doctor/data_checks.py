@@ -13,6 +13,8 @@ from siamkit.data.labeled import as_float
 from siamkit.doctor.context import DoctorContext, Skip
 from siamkit.doctor.findings import Finding
 
+IDENTICAL_ERROR_SHARE = 0.75  # of all pairs with identical halves: an error whatever the labels say
+
 
 def content_ids(items: torch.Tensor, near: bool = False) -> torch.Tensor:
     """An id per item ``[N]``: equal ids = equal content (exact), or = near-duplicates (``near``).
@@ -97,12 +99,13 @@ def identical_pairs(ctx: DoctorContext) -> list[Finding]:
         "same_pairs_with_identical_halves": round(twin_pos, 4),
         "distinct_items": distinct,
     }
-    if twin_neg >= 0.05:
+    share = float(twin.double().mean())
+    if twin_neg >= 0.05 or share >= IDENTICAL_ERROR_SHARE:
         return [
             Finding(
                 "data.identical_pairs",
                 "error",
-                f"{int(twin.sum())} of {len(s)} pairs feed the same image as both halves, "
+                f"{int(twin.sum())} of {len(s)} pairs ({share:.0%}) feed the same image as both halves, "
                 f"{twin_neg:.0%} of the 'different' pairs included",
                 evidence,
                 "the pair loader indexes one item twice: return items[i], items[j] for the two different "

@@ -16,6 +16,7 @@ import math
 import torch
 
 from siamkit.doctor.context import DoctorContext, Skip, auc
+from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER
 from siamkit.doctor.findings import Finding
 
 OVERFIT_SEPARATION = 0.9  # max(AUC, 1 − AUC) a memorized batch must reach
@@ -30,12 +31,13 @@ def overfit_one_batch(ctx: DoctorContext) -> list[Finding]:
     separation = max(after, 1.0 - after)
     if run.finite and separation >= OVERFIT_SEPARATION:
         return []
+    shrunk = " (a probe shrunk to the time budget: rerun with budget_s=None / --budget 0 to confirm)"
     return [
         Finding(
             "dynamics.cannot_overfit",
-            "error",
+            "warning" if ctx.shrunk else "error",
             f"the model cannot memorize {len(y)} pairs in {len(run.losses)} Adam steps: the pipeline "
-            "is broken (model, head, loss or data)",
+            f"is broken (model, head, loss or data){shrunk if ctx.shrunk else ''}",
             {"pairs": len(y), "steps": len(run.losses), "loss_before": round(run.loss_before, 5),
              "loss_after": round(run.loss_after, 5), "auc_after": round(after, 4)},
             "fix the other errors first; a network that cannot overfit 32 pairs will not learn "
@@ -77,6 +79,21 @@ def learning_rate(ctx: DoctorContext) -> list[Finding]:
                     f"raise the learning rate to about {recipe.lr * factor:g} (or use Adam with lr 1e-3)",
                 )
             ]
+    reference = ctx.overfit_run.relative_decrease
+    evidence["relative_loss_decrease_reference"] = float(f"{reference:.3g}")
+    if reference >= MOVING:
+        return [
+            Finding(
+                "dynamics.learning_rate",
+                "error",
+                f"the loss does not move at lr {recipe.lr:g} ({recipe.describe()}), nor at up to "
+                f"{LR_MULTIPLIERS[-1]}× that, while {REFERENCE_OPTIMIZER.describe()} lowers it by {reference:.0%} "
+                "in as many steps",
+                evidence,
+                f"use {REFERENCE_OPTIMIZER.describe()} or raise the learning rate well above "
+                f"{recipe.lr * LR_MULTIPLIERS[-1]:g}",
+            )
+        ]
     return [
         Finding(
             "dynamics.learning_rate",
@@ -123,14 +140,14 @@ def gradient_flow(ctx: DoctorContext) -> list[Finding]:
 def _held_out_auc(ctx: DoctorContext, train, test, labels: torch.Tensor) -> float:
     run = ctx.train_probe(train[0], train[1], labels)
     with torch.no_grad():
-        similarity = ctx.similarity(run.model.eval()(test[0], test[1]))
+        similarity = ctx.similarity(ctx.forward(run.model.eval(), test[0], test[1]))
     return auc(similarity, test[2])
 
 
 def label_shuffle(ctx: DoctorContext) -> list[Finding]:
     size = 2 * ctx.probe_pairs
     train = ctx.probe_batch(0, size)
-    test = ctx.probe_batch(size, len(ctx.sample) - size)
+    test = ctx.probe_batch(size, min(len(ctx.sample) - size, 2 * size))
     generator = torch.Generator().manual_seed(ctx.seed)
     shuffled = train[2][torch.randperm(len(train[2]), generator=generator)]
     real = _held_out_auc(ctx, train, test, train[2])

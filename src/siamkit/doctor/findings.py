@@ -47,21 +47,33 @@ class Diagnosis:
     """Findings of one :func:`~siamkit.doctor.diagnose` run, most severe first.
 
     ``checks`` maps each check name to ``"ran"``, ``"skipped: <why>"`` or ``"failed: <error>"``;
-    ``seconds`` is the wall-clock time of the whole run.
+    ``seconds`` is the wall-clock time of the whole run; ``layout`` says how the model was called on a
+    pair and how the data held it (see :mod:`siamkit.doctor.layout`).
     """
 
     findings: list[Finding] = field(default_factory=list)
     checks: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    layout: str = ""
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
     @property
+    def failed(self) -> dict[str, str]:
+        """Checks that could not run (an exception inside the check), with why."""
+        return {k: v for k, v in self.checks.items() if v.startswith("failed")}
+
+    @property
+    def complete(self) -> bool:
+        """True when every check ran or was skipped for a stated reason; none failed."""
+        return not self.failed
+
+    @property
     def ok(self) -> bool:
-        """True when no finding has error severity."""
-        return not self.errors
+        """True when no finding has error severity and the diagnosis is complete."""
+        return not self.errors and self.complete
 
     def ids(self) -> set[str]:
         return {f.id for f in self.findings}
@@ -73,7 +85,9 @@ class Diagnosis:
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "complete": self.complete,
             "seconds": round(self.seconds, 3),
             "findings": [f.to_dict() for f in self.findings],
             "checks": dict(self.checks),
+            "layout": self.layout,
         }

@@ -12,9 +12,15 @@ import torch
 from torch import nn
 
 from siamkit.doctor.context import DoctorContext, Skip, trace_forward
+from siamkit.doctor.data_checks import content_ids
 from siamkit.doctor.findings import Finding
 
+GRID = 8  # distinct inputs per side of the head-capacity score grid
 BOUNDING = (nn.ReLU, nn.ReLU6, nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardsigmoid, nn.Softmax, nn.Softplus)
+CLAMPING = (nn.ReLU, nn.ReLU6)  # zero gradient below 0
+PROBABILITIES = (nn.Sigmoid, nn.Hardsigmoid, nn.Softmax)
+PROBABILITY_LOSSES = (nn.BCELoss,)
+REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
 
 
 def _last_leaf(leaves: list, end: int | None = None) -> tuple[str, nn.Module, object] | None:
@@ -35,22 +41,47 @@ def _embedding_leaf(ctx: DoctorContext) -> tuple[str, nn.Module, torch.Tensor] |
         return _last_leaf(trace_forward(probe, lambda: probe.embed(ctx.mixed_batch[0])).leaves)
 
 
+def _score_activation(name: str, module: nn.Module, loss: nn.Module) -> Finding | None:
+    """A finding on a final activation of the score, judged by what the loss expects; None when fine."""
+    act, loss_name = type(module).__name__, type(loss).__name__
+    evidence = {"layer": name, "activation": act, "output": "score", "loss": loss_name}
+    takes_probabilities = isinstance(loss, PROBABILITY_LOSSES)
+    if isinstance(module, CLAMPING):
+        fix = "Sigmoid (BCELoss takes probabilities)" if takes_probabilities else "no activation (the loss takes logits)"
+        return Finding(
+            "model.output_activation", "error",
+            f"the score passes through {act} ('{name}') before {loss_name}: every output below 0 is "
+            "clamped there and gets no gradient",
+            evidence, f"end the model with {fix}; a ReLU on the output kills the 'different' side",
+        )
+    if takes_probabilities:
+        return None if isinstance(module, PROBABILITIES) else Finding(
+            "model.output_activation", "error",
+            f"{loss_name} takes probabilities in [0, 1] but the score ends in {act} ('{name}')",
+            evidence, "end the model with a Sigmoid (or drop it and use BCEWithLogitsLoss)",
+        )
+    if isinstance(loss, REGRESSION_LOSSES):
+        return Finding(
+            "model.output_activation", "info",
+            f"the score passes through {act} ('{name}') before {loss_name}: it trains, with gradients "
+            "that fade as outputs saturate",
+            evidence, "optional: return the logit and train with BCEWithLogitsLoss for stronger gradients",
+        )
+    return Finding(
+        "model.output_activation", "error",
+        f"the score passes through {act} ('{name}') before {loss_name}, which applies its own squashing",
+        evidence,
+        "remove the final activation: return the raw logit of 'same' and let the loss apply the sigmoid "
+        "(BCEWithLogits)",
+    )
+
+
 def output_activation(ctx: DoctorContext) -> list[Finding]:
     findings = []
-    loss_name = type(ctx.loss).__name__
     last = _last_leaf(ctx.trace.leaves)
     if ctx.score_kind == "similarity" and last is not None and isinstance(last[1], BOUNDING):
-        name, module, _ = last
-        findings.append(
-            Finding(
-                "model.output_activation",
-                "error",
-                f"the score passes through {type(module).__name__} ('{name}') before {loss_name}",
-                {"layer": name, "activation": type(module).__name__, "output": "score", "loss": loss_name},
-                "remove the final activation: return the raw logit of 'same' and let the loss apply "
-                "the sigmoid (BCEWithLogits); a ReLU there kills every 'different' logit",
-            )
-        )
+        finding = _score_activation(last[0], last[1], ctx.loss)
+        findings += [finding] if finding is not None else []
     leaf = _embedding_leaf(ctx)
     if leaf is not None and isinstance(leaf[1], BOUNDING) and torch.is_tensor(leaf[2]):
         name, module, out = leaf
@@ -72,12 +103,36 @@ def output_activation(ctx: DoctorContext) -> list[Finding]:
     return findings
 
 
+def _distinct(x: torch.Tensor, n: int) -> torch.Tensor:
+    """Up to ``n`` items of ``x`` ``[P, ...]`` with distinct content, in order of first occurrence."""
+    ids = content_ids(x)
+    first = torch.full((int(ids.max()) + 1,), len(ids), dtype=torch.long).scatter_reduce(
+        0, ids, torch.arange(len(ids)), reduce="amin"
+    )
+    return x[first.sort().values[:n]]
+
+
+def _grid_sides(ctx: DoctorContext, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Distinct first and second inputs for the score grid; both from the item pool when one side of
+    the data never varies (one template compared with many candidates)."""
+    s = ctx.sample
+    a, b = _distinct(s.x1, n), _distinct(s.x2, n)
+    if (len(a) < 2 or len(b) < 2) and s.x1.shape[1:] == s.x2.shape[1:]:
+        a = b = _distinct(torch.cat([s.x1, s.x2]), n)
+    if len(a) < 2 or len(b) < 2:
+        raise Skip("the inputs do not vary (fewer than 2 distinct items per side)")
+    return a, b
+
+
 def head_capacity(ctx: DoctorContext) -> list[Finding]:
-    """Is the score additive, ``s(x1, x2) = u(x1) + v(x2)``? Then it cannot express "same or not"."""
-    x1, x2 = ctx.mixed_batch
-    n = min(8, len(x1))
-    i, j = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
-    scores = ctx.eval_scores(x1[i.flatten()], x2[j.flatten()]).double().reshape(n, n)
+    """Is the score additive, ``s(x1, x2) = u(x1) + v(x2)``? Then it cannot express "same or not".
+
+    Read on a grid of distinct inputs, before a final Sigmoid-like activation (σ(u + v) is additive
+    underneath)."""
+    a, b = _grid_sides(ctx, min(GRID, max(4, ctx.probe_pairs // 4)))  # a budget-shrunk probe: a smaller grid
+    i, j = torch.meshgrid(torch.arange(len(a)), torch.arange(len(b)), indexing="ij")
+    scores = ctx.eval_scores(a[i.flatten()], b[j.flatten()], before_squash=True).double().reshape(len(a), len(b))
+    n = f"{len(a)}x{len(b)}"
     centred = scores - scores.mean()
     spread = float(centred.norm())
     if spread <= 1e-9 * (1.0 + float(scores.abs().mean())):
@@ -94,7 +149,7 @@ def head_capacity(ctx: DoctorContext) -> list[Finding]:
             "error",
             "the score is a sum u(x1) + v(x2) of one term per input (e.g. concat → one Linear): it "
             "cannot tell 'same' from 'different' (that needs XNOR of the inputs' properties)",
-            {"interaction_ratio": float(f"{ratio:.3g}"), "score_grid": f"{n}x{n}",
+            {"interaction_ratio": float(f"{ratio:.3g}"), "score_grid": n,
              **({"head_features": ",".join(features)} if features else {})},
             "compare the embeddings instead: a |a−b| head (ClassifierHead(d, features=('abs', 'prod'))), a "
             "distance head, or a hidden layer after the concatenation (hidden=(64,))",

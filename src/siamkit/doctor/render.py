@@ -19,7 +19,9 @@ def summary(diagnosis: Diagnosis) -> str:
     counts = {s: sum(f.severity == s for f in diagnosis.findings) for s in _STYLE}
     ran = sum(status == "ran" for status in diagnosis.checks.values())
     skipped = len(diagnosis.checks) - ran
-    verdict = "no errors" if diagnosis.ok else f"{counts['error']} error(s)"
+    verdict = "no errors" if not counts["error"] else f"{counts['error']} error(s)"
+    if diagnosis.failed:
+        verdict = f"INCOMPLETE ({len(diagnosis.failed)} check(s) could not run), {verdict}"
     return (
         f"{verdict}, {counts['warning']} warning(s), {counts['info']} note(s); {ran} checks ran"
         f"{f', {skipped} skipped/failed' if skipped else ''} in {diagnosis.seconds:.1f} s"
@@ -49,13 +51,15 @@ def print_diagnosis(diagnosis: Diagnosis, title: str = "siamkit doctor", show_ch
                 escape(_evidence_text(f.evidence)),
             )
         console.print(table)
-    if show_checks or not diagnosis.findings:
+    if show_checks or not diagnosis.findings or diagnosis.failed:
         checks = Table(title=f"{title}: checks")
         checks.add_column("check")
         checks.add_column("status", overflow="fold")
         for name, status in diagnosis.checks.items():
-            checks.add_row(name, status)
+            checks.add_row(name, f"[bold red]{escape(status)}[/]" if status.startswith("failed") else escape(status))
         console.print(checks)
+    if diagnosis.layout:
+        console.print(f"layout {escape(diagnosis.layout)}")
     console.print(summary(diagnosis))
 
 
