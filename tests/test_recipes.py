@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from siamkit.cli import run
+from siamkit.cli.options import parse_size
 from siamkit.deploy.checkpoint import load_checkpoint
 from siamkit.experiments import recipes
 from siamkit.experiments.config import ExperimentConfig
@@ -18,7 +19,10 @@ def test_every_recipe_names_real_options_and_builds_a_config():
         assert used == recipe
         assert recipe["encoder"] in ENCODERS.names() and recipe["loss"] in LOSSES
         train_keys = {"epochs", "augment"}
-        ExperimentConfig(dataset=dataset, **{k: v for k, v in recipe.items() if k not in train_keys})
+        fields = {k: v for k, v in recipe.items() if k not in train_keys}
+        if "image_size" in fields:
+            fields["image_size"] = parse_size(fields["image_size"])
+        ExperimentConfig(dataset=dataset, **fields)
 
 
 def test_options_the_user_gave_win_over_the_recipe():

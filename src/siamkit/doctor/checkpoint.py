@@ -46,7 +46,7 @@ def diagnose_checkpoint(
     its score kind needs (see :func:`score_kind_loss`). ``options`` go to
     :func:`~siamkit.doctor.diagnose` (``num_pairs``, ``steps``, ``seed``, ``checks``).
     """
-    from siamkit.data import load_dataset
+    from siamkit.data.sources import load_dataset_for
     from siamkit.experiments.build import build_loss
     from siamkit.experiments.config import ExperimentConfig
     from siamkit.experiments.splits import stored_split
@@ -57,8 +57,8 @@ def diagnose_checkpoint(
             f"use --loss {LOSS_OF_SCORE[checkpoint.score_kind]} (or leave --loss out)"
         )
     meta = checkpoint.meta
-    data = load_dataset(dataset)
     expected = checkpoint.input_shape
+    data = load_dataset_for(dataset, expected)
     if expected is not None and tuple(data.input_shape) != expected:
         raise DataError(f"{dataset} items have shape {list(data.input_shape)} but the model expects {list(expected)}")
     experiment = meta.get("experiment", {})
