@@ -1,4 +1,4 @@
-# Two entry points: `make demo` (train + evaluate on bundled data) and `make test` (the test suite).
+# Two entry points: `make demo` (train + evaluate on bundled MNIST digits) and `make test` (the test suite).
 # Both create or refresh the project virtualenv themselves. torch is installed first and pinned to the
 # CPU build (an unpinned torch would pull gigabytes of CUDA wheels).
 PYTHON ?= python3
@@ -38,7 +38,7 @@ weights: $(VENV)/.installed-all
 	$(PY) -m siamkit.nn.encoders.weights fetch
 
 demo: install
-	$(VENV)/bin/siamkit train --dataset digits --out $(DEMO_OUT)
+	$(VENV)/bin/siamkit train --dataset mnist --out $(DEMO_OUT)
 	$(VENV)/bin/siamkit verify $(DEMO_OUT)/model.ckpt $(DEMO_OUT)/samples/0_a.png $(DEMO_OUT)/samples/0_b.png
 	$(VENV)/bin/siamkit verify $(DEMO_OUT)/model.ckpt $(DEMO_OUT)/samples/0_a.png $(DEMO_OUT)/samples/1_a.png
 

@@ -6,7 +6,7 @@ Each (dataset, seed) trains once into ``root/<dataset>-<seed>`` (a run whose ``m
 an interrupted sweep resumes) exactly as a user's command would, nothing but ``--seed`` given. Printed per dataset,
 as Markdown: ROC AUC on seen-class test pairs and on unseen-class pairs, mean ± half the range over the seeds,
 for the model and each baseline scored on the same pairs; the unseen-class lift over the best baseline in every
-seed; and the training seconds.
+seed; N-way K-shot accuracy on the unseen classes where the part has ≥ 20 classes (glyphs); and the training seconds.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ def part_metrics(metrics: dict, part: str) -> dict:
     return metrics if part == "test" else metrics[part]
 
 
-def spread(values: list[float]) -> str:
-    """``mean ± half the range``, 3 decimals."""
-    return f"{mean(values):.3f} ± {(max(values) - min(values)) / 2:.3f}"
+def spread(values: list[float], digits: int = 3) -> str:
+    """``mean ± half the range``."""
+    return f"{mean(values):.{digits}f} ± {(max(values) - min(values)) / 2:.{digits}f}"
 
 
 def table(dataset: str, runs: list[dict]) -> str:
@@ -56,6 +56,14 @@ def table(dataset: str, runs: list[dict]) -> str:
         "|---|" + "---|" * len(PARTS),
     ]
     lines += [f"| {title} | " + " | ".join(spread(a) for a in aucs) + " |" for title, aucs in rows]
+    tasks = list(runs[0]["unseen_classes"].get("few_shot_tasks", {}))
+    if tasks:
+        lines += ["", "| unseen classes, accuracy % | " + " | ".join(tasks) + " |", "|---|" + "---|" * len(tasks)]
+        scored = [("siamkit, default recipe", [m["unseen_classes"] for m in runs])]
+        scored += [(BASELINE_TITLES.get(n, n), [m["baselines"][n]["unseen_classes"] for m in runs]) for n in runs[0]["baselines"]]
+        for title, parts in scored:
+            cells = [spread([100 * p["few_shot_tasks"][t]["accuracy"] for p in parts], digits=1) for t in tasks]
+            lines.append(f"| {title} | " + " | ".join(cells) + " |")
     seconds = [m["train_seconds"] for m in runs]
     lines += [
         "",
