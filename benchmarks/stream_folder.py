@@ -79,10 +79,10 @@ def run_side(side: str, root: Path, steps: int, batch: int) -> dict:
 
     from siamkit.data.pairs import PairDataset
     from siamkit.data.streaming import load_into_memory, stream_folder
+    from siamkit.losses.pair import ContrastiveLoss
     from siamkit.nn.encoders import build_encoder
     from siamkit.nn.heads import DistanceHead
     from siamkit.nn.models import SiameseNet
-    from siamkit.losses.pair import ContrastiveLoss
     from siamkit.training.config import TrainConfig
     from siamkit.training.trainer import fit
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from tiny_bert import tiny_bert_folder
 
 pytest.importorskip("transformers")

@@ -7,7 +7,6 @@ import json
 
 import pytest
 import torch
-
 from tiny_bert import tiny_bert_folder
 
 pytest.importorskip("transformers")

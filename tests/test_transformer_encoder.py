@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 import torch
-
 from tiny_bert import HIDDEN, tiny_bert_folder
 
 pytest.importorskip("transformers")

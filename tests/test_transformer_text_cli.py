@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from test_text_cli import _quora_csv
 from tiny_bert import tiny_bert_folder
 

@@ -10,7 +10,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -20,7 +20,6 @@ from siamkit.core.errors import ConfigError
 from siamkit.doctor.layout import Layout
 from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER, OptimizerRecipe
 from siamkit.doctor.sample import PairSample
-
 
 MONOTONE = (nn.Sigmoid, nn.Tanh, nn.Hardsigmoid, nn.Hardtanh, nn.Softplus, nn.ReLU, nn.ReLU6, nn.Softmax)
 

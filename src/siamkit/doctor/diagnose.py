@@ -12,11 +12,11 @@ from siamkit.core.errors import ConfigError, DataError, SiamkitError
 from siamkit.doctor import data_checks, data_repeats, dynamics, model_checks
 from siamkit.doctor.budget import fit_budget
 from siamkit.doctor.context import DoctorContext, Skip
-from siamkit.doctor.optimizer import OptimizerRecipe
 from siamkit.doctor.detect import detect_layout, layout_finding
-from siamkit.doctor.layout import Layout, parse_layout
-from siamkit.doctor.sample import as_pair_sample
 from siamkit.doctor.findings import SEVERITIES, Diagnosis, Finding
+from siamkit.doctor.layout import Layout, parse_layout
+from siamkit.doctor.optimizer import OptimizerRecipe
+from siamkit.doctor.sample import as_pair_sample
 
 Check = Callable[[DoctorContext], list[Finding]]
 

@@ -16,8 +16,8 @@ import math
 import torch
 
 from siamkit.doctor.context import DoctorContext, Skip, auc
-from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER
 from siamkit.doctor.findings import Finding
+from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER
 
 OVERFIT_SEPARATION = 0.9  # max(AUC, 1 − AUC) a memorized batch must reach
 LR_MULTIPLIERS = (10, 100, 1000)

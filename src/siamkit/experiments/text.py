@@ -89,9 +89,8 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     ``lift_over_best_baseline``, ``val``, and the share of test tokens outside the vocabulary.
     """
     from siamkit.evaluation.baselines import part_lifts
-    from siamkit.evaluation.text_baselines import text_baselines
     from siamkit.evaluation.inference import pair_scores
-    from siamkit.evaluation.text_baselines import similarity_report
+    from siamkit.evaluation.text_baselines import similarity_report, text_baselines
     from siamkit.experiments.build import build_loss, build_projection
     from siamkit.experiments.outputs import write_run_outputs
     from siamkit.reporting.plots import plot_roc
