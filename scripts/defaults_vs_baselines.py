@@ -76,7 +76,7 @@ def table(dataset: str, runs: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path("runs/defaults"))
-    parser.add_argument("--datasets", nargs="+", default=["digits", "mnist", "fashion-mnist"])
+    parser.add_argument("--datasets", nargs="+", default=["digits", "mnist", "fashion-mnist", "glyphs"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args()
     for dataset in args.datasets:
