@@ -296,3 +296,31 @@ def test_add_many_keeps_order_and_refuses_duplicates_atomically():
     g.add_many(["new1", "new2"], ["y", "y"], np.ones((2, 2)))
     assert g.ids()[-2:] == ["new1", "new2"] and g.get("new2").label == "y"
     assert {m.id for m in g.search([1.0, 1.0], k=2)} == {"new1", "new2"}  # both at distance 0
+
+
+def test_enrolling_in_chunks_stores_the_same_vectors(tmp_path, monkeypatch):
+    from deploy_helpers import digit_label, digit_png, make_checkpoint
+
+    from siamkit.cli import run
+    from siamkit.deploy.service import engine
+
+    ckpt = make_checkpoint(tmp_path / "model.ckpt")
+    for i in range(7):
+        folder = tmp_path / "people" / str(digit_label(i))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i}.png").write_bytes(digit_png(i))
+    assert run(["enroll", str(ckpt), str(tmp_path / "people"), "--gallery", str(tmp_path / "whole")]) == 0
+    embedded = []
+    original = engine.Engine._embed
+
+    def counting_embed(self, batch):
+        embedded.append(len(batch))
+        return original(self, batch)
+
+    monkeypatch.setattr(engine, "ENROL_CHUNK", 3)
+    monkeypatch.setattr(engine.Engine, "_embed", counting_embed)
+    assert run(["enroll", str(ckpt), str(tmp_path / "people"), "--gallery", str(tmp_path / "chunks")]) == 0
+    assert embedded[-3:] == [3, 3, 1] and max(embedded) <= 3  # at most 3 images decoded and embedded at a time
+    whole, chunks = Gallery.open(tmp_path / "whole"), Gallery.open(tmp_path / "chunks")
+    assert whole.ids() == chunks.ids() and len(whole.ids()) == 7
+    assert np.allclose(whole.vectors_of(whole.ids()), chunks.vectors_of(whole.ids()), atol=1e-5)

@@ -121,5 +121,9 @@ def test_train_streams_a_folder_from_the_cli(tmp_path):
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.0 <= metrics["unseen_classes"]["roc_auc"] <= 1.0
+    report = tmp_path / "eval"
+    assert run(["eval", str(out / "model.ckpt"), "--dataset", str(folder), "--stream", "--workers", "0", "--report", str(report)]) == 0
+    again = json.loads((report / "metrics.json").read_text())  # eval streams too, and scores the same pairs
+    assert again["unseen_classes"]["roc_auc"] == metrics["unseen_classes"]["roc_auc"]
     code = run(["train", "--out", str(tmp_path / "strict"), "--dataset", str(folder), "--stream", "--strict-files", "--quiet"])
     assert code != 0

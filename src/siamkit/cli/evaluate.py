@@ -20,12 +20,14 @@ def evaluate(
     ),
     report: Optional[Path] = typer.Option(None, help="Write plots, metrics.json and index.html to this folder."),
     as_json: bool = json_option("Print metrics as JSON."),
+    stream: bool = typer.Option(False, help="A folder or CSV manifest: decode images from disk per batch."),
+    workers: Optional[int] = typer.Option(None, min=0, help="--stream: decoding processes (default: cores − 1)."),
 ) -> None:
     """Evaluate a checkpoint at its calibrated threshold: ROC AUC, EER, TAR@FAR, Recall@K, MAP@R, 1-shot."""
     from siamkit.experiments.evaluate import report_checkpoint
 
     metrics = report_checkpoint(
-        image_checkpoint(checkpoint), dataset, split, pairs, report, checkpoint.parent / "history.csv"
+        image_checkpoint(checkpoint), dataset, split, pairs, report, checkpoint.parent / "history.csv", stream, workers
     )
     if report is not None and not as_json:
         typer.echo(f"report: {report / 'index.html'}")

@@ -106,8 +106,14 @@ def load_dataset(
     )
 
 
-def load_dataset_for(name_or_path: str, input_shape: list[int] | tuple[int, ...] | None) -> LabeledData:
+def load_dataset_for(
+    name_or_path: str,
+    input_shape: list[int] | tuple[int, ...] | None,
+    stream: bool = False,
+    workers: int | None = None,
+) -> LabeledData:
     """:func:`load_dataset` for a model that takes items of ``input_shape`` (``[C, H, W]``, or ``None`` when
-    unknown): a set rendered at any size (``glyphs``) is rendered at the model's ``H×W``."""
-    rendered = name_or_path in RENDERED_DATASETS and input_shape is not None and len(input_shape) == 3
-    return load_dataset(name_or_path, size=(int(input_shape[1]), int(input_shape[2])) if rendered else None)
+    unknown): a set rendered at any size (``glyphs``) is rendered at the model's ``H×W`` and folder or manifest
+    images are resized to it; ``stream`` / ``workers`` stream folders and manifests from disk."""
+    size = (int(input_shape[1]), int(input_shape[2])) if input_shape is not None and len(input_shape) == 3 else None
+    return load_dataset(name_or_path, size=size, stream=stream, workers=workers)

@@ -18,7 +18,7 @@ from siamkit.reporting.folder import build_report, read_history
 
 
 def dataset_parts(
-    meta: dict[str, Any], dataset: str, split: str | None = None
+    meta: dict[str, Any], dataset: str, split: str | None = None, stream: bool = False, workers: int | None = None
 ) -> tuple[dict[str, LabeledData], Splits | None]:
     """The parts of ``dataset`` to evaluate a checkpoint (with metadata ``meta``) on, and the rebuilt
     training :class:`~siamkit.experiments.splits.Splits` (``None`` on another dataset).
@@ -31,7 +31,7 @@ def dataset_parts(
     if split is not None and split not in SPLITS:
         raise ConfigError(f"unknown split '{split}'; choose one of: {', '.join(SPLITS)}")
     expected = meta.get("input_shape")
-    data = load_dataset_for(dataset, expected)
+    data = load_dataset_for(dataset, expected, stream, workers)
     if expected is not None and list(data.input_shape) != list(expected):
         raise DataError(f"{dataset} items have shape {list(data.input_shape)} but the model expects {list(expected)}")
     if dataset != meta.get("dataset"):
@@ -57,13 +57,16 @@ def report_checkpoint(
     num_pairs: int | None = None,
     report_dir: str | Path | None = None,
     history_path: str | Path | None = None,
+    stream: bool = False,
+    workers: int | None = None,
 ) -> dict[str, Any]:
-    """Evaluate a trained checkpoint on ``dataset`` (see :func:`dataset_parts`) at its calibrated
-    threshold; with ``report_dir``, also write the report there. Returns the metrics dict."""
+    """Evaluate a trained checkpoint on ``dataset`` (see :func:`dataset_parts`; ``stream`` / ``workers``: decode a
+    folder or manifest from disk per batch) at its calibrated threshold; with ``report_dir``, also write the
+    report there. Returns the metrics dict."""
     if checkpoint.threshold is None:
         raise ConfigError("the checkpoint has no calibrated threshold; train it with `siamkit train`")
     meta = checkpoint.meta
-    parts, splits = dataset_parts(meta, dataset, split)
+    parts, splits = dataset_parts(meta, dataset, split, stream, workers)
     seed = meta.get("split", {}).get("seed", 0)
     held_out = meta.get("split", {}).get("held_out")
     num_pairs = num_pairs or meta.get("eval_pairs", 4000)

@@ -26,6 +26,8 @@ from siamkit.nn.interfaces import EmbeddingPairModel
 
 Source = ImageSource | str  # an image (path or bytes) for an image model, a text for a text model
 
+ENROL_CHUNK = 256  # images decoded at once while enrolling many
+
 
 class ReadWriteLock:
     """Many readers or one writer. Writers wait for running readers; new readers wait for a waiting writer."""
@@ -165,9 +167,15 @@ class Engine:
     def enroll_many(
         self, ids: list[str], labels: list[str], images: list[Source], resize: bool = False
     ) -> int:
-        """Enrol several images (or texts) and save once; returns the item count."""
+        """Enrol several images (or texts) and save once; returns the item count. Images are decoded and
+        embedded :data:`ENROL_CHUNK` at a time, so a large folder never sits decoded in memory whole."""
+        if not images:
+            return self.gallery.count()
         with torch.no_grad():
-            embeddings = self._embed(self.inputs.many(images, resize))
+            embeddings = torch.cat([
+                self._embed(self.inputs.many(images[start : start + ENROL_CHUNK], resize))
+                for start in range(0, len(images), ENROL_CHUNK)
+            ])
         with self._lock.write():
             self.gallery.add_many(ids, labels, embeddings)
 
