@@ -75,15 +75,16 @@ def seed000_same_pair_loader() -> DataLoader:
 
 
 class TemplateEvaluator(nn.Module):
-    """seed 001: ``forward(x)`` with ``x = torch.stack([X1, X2])`` ``[2, B, 3, H, W]`` → ``[B]`` in (0, 1)."""
+    """seed 001: ``forward(x)`` with ``x = torch.stack([X1, X2])`` ``[2, B, 3, H, W]`` → ``[B]`` in (0, 1);
+    the final sigmoid an ``nn.Sigmoid`` module, or ``torch.sigmoid`` when ``functional``."""
 
-    def __init__(self, combine: str = "concat", width: int = 8, dim: int = 32) -> None:
+    def __init__(self, combine: str = "concat", width: int = 8, dim: int = 32, functional: bool = False) -> None:
         super().__init__()
         self.template_encoder = ResNet18(3, dim, width=width)
         self.candidate_encoder = ResNet18(3, dim, width=width)
         self.combine = combine
         self.fc = nn.Linear(2 * dim if combine == "concat" else dim, 1)
-        self.out = nn.Sigmoid()
+        self.out = torch.sigmoid if functional else nn.Sigmoid()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         a, b = self.template_encoder(x[0]), self.candidate_encoder(x[1])
@@ -91,9 +92,9 @@ class TemplateEvaluator(nn.Module):
         return self.out(self.fc(joint)).squeeze(1)
 
 
-def seed001_model(combine: str = "concat", width: int = 8) -> nn.Module:
+def seed001_model(combine: str = "concat", width: int = 8, functional: bool = False) -> nn.Module:
     torch.manual_seed(0)
-    return TemplateEvaluator(combine, width)
+    return TemplateEvaluator(combine, width, functional=functional)
 
 
 def seed001_pairs(num_pairs: int = 160, size: int = 32, seed: int = 0) -> tuple[torch.Tensor, ...]:

@@ -88,7 +88,7 @@ def test_decide_reads_the_threshold_in_the_models_own_direction():
 
 def test_a_pseudo_siamese_net_with_a_replaced_head_saves_a_checkpoint_that_loads(tmp_path):
     from siamkit.deploy.checkpoint import load_checkpoint, save_checkpoint
-    from siamkit.nn.encoders import LeNet, MLP
+    from siamkit.nn.encoders import MLP, LeNet
     from siamkit.nn.heads import ClassifierHead, DistanceHead
     from siamkit.nn.models import PseudoSiameseNet
 

@@ -76,3 +76,17 @@ def test_product_head_on_constant_images_is_not_called_additive():
     assert product.checks["model.head_capacity"] == "ran" and not product.errors
     concat = diagnose(seed001_model("concat"), data, loss=nn.MSELoss(), checks=["model.head_capacity"])
     assert concat.get("model.head_capacity").severity == "error"
+
+
+def test_head_capacity_sees_through_a_functional_sigmoid():
+    """``torch.sigmoid(fc(cat(a, b)))`` leaves no module to read under: the logit of the scores, on a float64
+    copy, is still an exact sum (float32 rounding alone would hide it); a product head is not."""
+    data = seed001_pairs(64)
+    model = seed001_model("concat", functional=True)
+    with torch.no_grad():
+        model.fc.weight.mul_(30)  # scores around 0.7, where σ bends: the raw scores are not additive, their logit is
+    concat = diagnose(model, data, loss=nn.MSELoss(), checks=["model.head_capacity"])
+    assert concat.get("model.head_capacity").severity == "error"
+    assert concat.get("model.head_capacity").evidence["interaction_ratio"] < 1e-8
+    product = diagnose(seed001_model("product", functional=True), data, loss=nn.MSELoss(), checks=["model.head_capacity"])
+    assert product.checks["model.head_capacity"] == "ran" and not product.errors

@@ -3,7 +3,9 @@
 The dynamics probes train copies for ``steps`` steps on ``probe_pairs`` pairs; on a large model (two
 ResNet-18s on 128×128 images) the defaults take minutes on a CPU. Given ``budget_s``, the probe
 batch and step count are reduced (to at least ``MIN_PAIRS`` and ``MIN_STEPS``) and, when that is not
-enough, the optional probes (label shuffle, per-branch learnability) are skipped with the reason.
+enough, the optional probes (label shuffle, per-branch learnability) are skipped with the reason. A shrunk
+overfit probe that has not memorized its batch trains on, up to 3× its steps more, until it does (see
+:attr:`~siamkit.doctor.context.DoctorContext.overfit_run`): a broken model costs that much more than estimated.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable
+from typing import Callable
 
 import torch
 from torch import nn
@@ -20,7 +20,10 @@ from siamkit.core.errors import ConfigError
 from siamkit.doctor.layout import Layout
 from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER, OptimizerRecipe
 from siamkit.doctor.sample import PairSample
+from siamkit.doctor.trace import Trace, trace_forward
 
+OVERFIT_SEPARATION = 0.9  # max(AUC, 1 − AUC) a memorized batch must reach
+SHRUNK_OVERFIT_EXTRA = 3  # a budget-shrunk overfit probe may train this many × steps more, until memorized
 MONOTONE = (nn.Sigmoid, nn.Tanh, nn.Hardsigmoid, nn.Hardtanh, nn.Softplus, nn.ReLU, nn.ReLU6, nn.Softmax)
 
 
@@ -47,6 +50,12 @@ def auc(similarity: torch.Tensor, labels: torch.Tensor) -> float:
     return float(((diff > 0).double() + 0.5 * (diff == 0).double()).mean())
 
 
+def separation(similarity: torch.Tensor, labels: torch.Tensor) -> float:
+    """``max(AUC, 1 − AUC)``: how well the scores split the pairs, in either direction."""
+    value = auc(similarity, labels)
+    return max(value, 1.0 - value)
+
+
 @dataclass
 class ProbeRun:
     """A short training run of a model copy: losses per step and similarities before / after."""
@@ -71,44 +80,6 @@ class ProbeRun:
         if not self.finite:
             return -math.inf
         return (self.loss_before - self.loss_after) / max(abs(self.loss_before), 1e-12)
-
-
-@dataclass
-class Trace:
-    """Leaf modules in the order they ran, with their outputs, and where the head started."""
-
-    leaves: list[tuple[str, nn.Module, Any]] = field(default_factory=list)
-    head_start: int | None = None
-    head_inputs: tuple[torch.Tensor, torch.Tensor] | None = None
-
-
-def trace_forward(model: nn.Module, fn: Callable[[], Any]) -> Trace:
-    """Run ``fn`` (which calls ``model``) while recording every executed leaf module of ``model``."""
-    trace = Trace()
-    handles = []
-    for name, module in model.named_modules():
-        if not list(module.children()):
-            handles.append(
-                module.register_forward_hook(
-                    lambda m, args, out, name=name: trace.leaves.append((name, m, out))
-                )
-            )
-    head = getattr(model, "head", None)
-    if isinstance(head, nn.Module):
-
-        def at_head(module: nn.Module, args: tuple) -> None:
-            if trace.head_start is None:
-                trace.head_start = len(trace.leaves)
-                if len(args) >= 2 and all(torch.is_tensor(a) for a in args[:2]):
-                    trace.head_inputs = (args[0].detach(), args[1].detach())
-
-        handles.append(head.register_forward_pre_hook(at_head))
-    try:
-        fn()
-    finally:
-        for handle in handles:
-            handle.remove()
-    return trace
 
 
 class DoctorContext:
@@ -195,14 +166,31 @@ class DoctorContext:
     def compute_loss(self, model: nn.Module, x1: torch.Tensor, x2: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.loss_of(self.forward(model, x1, x2), y)
 
+    def precise_scores(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        """:meth:`eval_scores` (before a final squash) of a float64 copy, so that structure in the scores
+        (an exact sum of two terms) is not hidden by float32 rounding; float32 when the model or the
+        layout rejects float64."""
+        if x1.is_floating_point() and x2.is_floating_point():
+            try:
+                return self.eval_scores(x1.double(), x2.double(), before_squash=True, dtype=torch.float64)
+            except (RuntimeError, TypeError):
+                pass
+        return self.eval_scores(x1, x2, before_squash=True).double()
+
     @torch.no_grad()
-    def eval_scores(self, x1: torch.Tensor, x2: torch.Tensor, before_squash: bool = False) -> torch.Tensor:
-        """Scores ``[B]`` of an eval-mode copy (``score_kind`` orientation). ``before_squash``: read them
-        before a final element-wise monotone activation (the logit under a Sigmoid), when there is one."""
+    def eval_scores(
+        self, x1: torch.Tensor, x2: torch.Tensor, before_squash: bool = False, dtype: torch.dtype | None = None
+    ) -> torch.Tensor:
+        """Scores ``[B]`` of an eval-mode copy (``score_kind`` orientation), its parameters cast to
+        ``dtype`` when given. ``before_squash``: read them before a final element-wise monotone activation
+        (the logit under a Sigmoid), when there is one."""
         probe = copy.deepcopy(self.model).eval()
+        if dtype is not None:
+            probe = probe.to(dtype)
+        out = dtype or torch.float32
         last = self.trace.leaves[-1] if self.trace.leaves else None
         if not (before_squash and last is not None and isinstance(last[1], MONOTONE)):
-            return self.layout.score(self.forward(probe, x1, x2).float())
+            return self.layout.score(self.forward(probe, x1, x2).to(out))
         seen: list[torch.Tensor] = []
         module = dict(probe.named_modules())[last[0]]
         handle = module.register_forward_hook(lambda m, args, out: seen.append(args[0]))
@@ -211,8 +199,8 @@ class DoctorContext:
         finally:
             handle.remove()
         if not seen or seen[-1].numel() != raw.numel():
-            return self.layout.score(raw.float())
-        return self.layout.score(seen[-1].reshape(raw.shape).float())
+            return self.layout.score(raw.to(out))
+        return self.layout.score(seen[-1].reshape(raw.shape).to(out))
 
     @cached_property
     def trace(self) -> Trace:
@@ -245,22 +233,29 @@ class DoctorContext:
         optimizer: OptimizerRecipe = REFERENCE_OPTIMIZER,
         lr: float | None = None,
         steps: int | None = None,
+        extra_steps: int = 0,
+        done: Callable[[torch.Tensor], bool] | None = None,
     ) -> ProbeRun:
-        """Train a seeded deep copy for ``steps`` full-batch steps on ``(x1, x2, y)``."""
+        """Train a seeded deep copy for ``steps`` full-batch steps on ``(x1, x2, y)``, then for up to
+        ``extra_steps`` more until ``done(similarity [B])`` holds on the outputs of a step's forward pass."""
         torch.manual_seed(self.seed)
         probe = copy.deepcopy(self.model).train()
         with torch.no_grad():
             before = self.similarity(self.forward(probe, x1, x2))
         opt = optimizer.build([p for p in probe.parameters() if p.requires_grad], lr)
         losses: list[float] = []
-        for _ in range(steps or self.steps):
+        planned = steps or self.steps
+        for step in range(planned + extra_steps):
             opt.zero_grad(set_to_none=True)
             try:
-                loss = self.compute_loss(probe, x1, x2, y)
+                raw = self.forward(probe, x1, x2)
+                loss = self.loss_of(raw, y)
             except RuntimeError:  # e.g. BCELoss on outputs the probe drove above 1: diverged
                 if not losses:
                     raise
                 losses.append(math.inf)
+                break
+            if step >= planned and done is not None and done(self.similarity(raw)):
                 break
             losses.append(float(loss.detach()))
             if not math.isfinite(losses[-1]):
@@ -274,6 +269,9 @@ class DoctorContext:
 
     @cached_property
     def overfit_run(self) -> ProbeRun:
-        """The reference optimizer (Adam, lr 1e-3) memorizing one real probe batch."""
+        """The reference optimizer (Adam, lr 1e-3) memorizing one real probe batch. A probe shrunk to a
+        time budget (fewer pairs, fewer steps) may train up to ``SHRUNK_OVERFIT_EXTRA`` × ``steps`` more,
+        until the batch is memorized: a healthy model stops early, only a broken one pays it all."""
         x1, x2, y = self.probe_batch()
-        return self.train_probe(x1, x2, y)
+        extra = SHRUNK_OVERFIT_EXTRA * self.steps if self.shrunk else 0
+        return self.train_probe(x1, x2, y, extra_steps=extra, done=lambda s: separation(s, y) >= OVERFIT_SEPARATION)

@@ -15,11 +15,10 @@ import math
 
 import torch
 
-from siamkit.doctor.context import DoctorContext, Skip, auc
+from siamkit.doctor.context import OVERFIT_SEPARATION, DoctorContext, Skip, auc, separation
 from siamkit.doctor.findings import Finding
 from siamkit.doctor.optimizer import REFERENCE_OPTIMIZER
 
-OVERFIT_SEPARATION = 0.9  # max(AUC, 1 − AUC) a memorized batch must reach
 LR_MULTIPLIERS = (10, 100, 1000)
 STILL, MOVING = 1e-3, 1e-2  # relative loss decrease: "does not move" / "moves"
 
@@ -28,8 +27,7 @@ def overfit_one_batch(ctx: DoctorContext) -> list[Finding]:
     run = ctx.overfit_run
     _, _, y = ctx.probe_batch()
     after = auc(run.similarity_after, y)
-    separation = max(after, 1.0 - after)
-    if run.finite and separation >= OVERFIT_SEPARATION:
+    if run.finite and separation(run.similarity_after, y) >= OVERFIT_SEPARATION:
         return []
     shrunk = " (a probe shrunk to the time budget: rerun with budget_s=None / --budget 0 to confirm)"
     return [

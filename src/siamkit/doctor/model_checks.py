@@ -11,9 +11,10 @@ import copy
 import torch
 from torch import nn
 
-from siamkit.doctor.context import DoctorContext, Skip, trace_forward
+from siamkit.doctor.context import DoctorContext, Skip
 from siamkit.doctor.data_checks import content_ids
 from siamkit.doctor.findings import Finding
+from siamkit.doctor.trace import trace_forward
 
 GRID = 8  # distinct inputs per side of the head-capacity score grid
 BOUNDING = (nn.ReLU, nn.ReLU6, nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardsigmoid, nn.Softmax, nn.Softplus)
@@ -124,21 +125,28 @@ def _grid_sides(ctx: DoctorContext, n: int) -> tuple[torch.Tensor, torch.Tensor]
     return a, b
 
 
+def _interaction_ratio(scores: torch.Tensor) -> float:
+    """``‖interaction‖ / ‖centred scores‖`` of a score grid ``[n, m]``: 0 when it is ``u_i + v_j``."""
+    centred = scores - scores.mean()
+    interaction = centred - centred.mean(0, keepdim=True) - centred.mean(1, keepdim=True)
+    return float(interaction.norm()) / float(centred.norm())
+
+
 def head_capacity(ctx: DoctorContext) -> list[Finding]:
     """Is the score additive, ``s(x1, x2) = u(x1) + v(x2)``? Then it cannot express "same or not".
 
-    Read on a grid of distinct inputs, before a final Sigmoid-like activation (σ(u + v) is additive
-    underneath)."""
+    Read on a grid of distinct inputs, before a final Sigmoid-like module (σ(u + v) is additive
+    underneath); scores in (0, 1) are also read through the logit, for a sigmoid applied as a function."""
     a, b = _grid_sides(ctx, min(GRID, max(4, ctx.probe_pairs // 4)))  # a budget-shrunk probe: a smaller grid
     i, j = torch.meshgrid(torch.arange(len(a)), torch.arange(len(b)), indexing="ij")
-    scores = ctx.eval_scores(a[i.flatten()], b[j.flatten()], before_squash=True).double().reshape(len(a), len(b))
+    scores = ctx.precise_scores(a[i.flatten()], b[j.flatten()]).reshape(len(a), len(b))
     n = f"{len(a)}x{len(b)}"
-    centred = scores - scores.mean()
-    spread = float(centred.norm())
+    spread = float((scores - scores.mean()).norm())
     if spread <= 1e-9 * (1.0 + float(scores.abs().mean())):
         raise Skip("scores do not vary over the probe pairs (see model.constant_output)")
-    interaction = centred - centred.mean(0, keepdim=True) - centred.mean(1, keepdim=True)
-    ratio = float(interaction.norm()) / spread
+    ratio = _interaction_ratio(scores)
+    if ratio > 1e-4 and float(scores.min()) > 1e-4 and float(scores.max()) < 1 - 1e-4:
+        ratio = min(ratio, _interaction_ratio(torch.logit(scores)))
     if ratio > 1e-4:
         return []
     head = getattr(ctx.model, "head", None)
