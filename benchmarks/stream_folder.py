@@ -15,8 +15,8 @@ pairs drawn from every image), in a fresh process so its peak memory is its own:
 - ``memory``: the same files decoded once into one ``uint8`` tensor ``[N, 1, 128, 128]`` before training
   (the decode time is not counted in its throughput).
 
-Printed side by side: pairs per second while training, and peak resident memory (the training process, and the
-largest decoding worker). The aim (issue 22): streamed peak RSS < 2 GB with ≥ 80 % of in-memory throughput.
+Printed side by side: pairs per second while training, peak resident memory (the training process, and the
+largest decoding worker) and the peak PSS summed over the trainer and its workers (sampled every 0.25 s). The aim (issue 22): streamed peak RSS < 2 GB with ≥ 80 % of in-memory throughput.
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import psutil
 from perf_common import machine
 
 SIZE = 128
@@ -73,6 +75,32 @@ def peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # kB on Linux
 
 
+class PeakPSS(threading.Thread):
+    """Samples, every ``interval`` s, the summed PSS (proportional set size: shared pages split between the
+    processes that map them) of this process and its children: the memory the whole job takes, which summed
+    RSS overstates (every worker maps the same torch libraries)."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.interval, self.peak_mb, self._stop_event = interval, 0.0, threading.Event()
+
+    def run(self) -> None:
+        me = psutil.Process()
+        while not self._stop_event.wait(self.interval):
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_full_info().pss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return self.peak_mb
+
+
 def run_side(side: str, root: Path, steps: int, batch: int) -> dict:
     """Train one side in this process; its throughput and peak RSS as a dict."""
     import torch
@@ -93,14 +121,18 @@ def run_side(side: str, root: Path, steps: int, batch: int) -> dict:
     model = SiameseNet(build_encoder("small_cnn", (1, SIZE, SIZE), 64), DistanceHead("euclidean"))
     pairs = PairDataset(data, num_pairs=steps * batch, seed=0)
     config = TrainConfig(epochs=1, batch_size=batch, progress=False, resample_pairs=False)
+    sampler = PeakPSS()
+    sampler.start()
     started = time.perf_counter()
     fit(model, ContrastiveLoss(), pairs, None, config)
     seconds = time.perf_counter() - started
+    peak_pss = sampler.stop()
     return {
         "pairs_per_second": steps * batch / seconds,
         "seconds": seconds,
         "peak_rss_mb": peak_mb(resource.RUSAGE_SELF),
         "peak_worker_rss_mb": peak_mb(resource.RUSAGE_CHILDREN),
+        "peak_pss_all_mb": peak_pss,
         "items": len(data.y),
     }
 
@@ -135,6 +167,8 @@ def main() -> None:
     print(f"{'peak RSS, trainer (MB)':28}{s['peak_rss_mb']:12.0f}{m['peak_rss_mb']:12.0f}"
           f"{s['peak_rss_mb'] / m['peak_rss_mb']:8.2f}")
     print(f"{'peak RSS, a worker (MB)':28}{s['peak_worker_rss_mb']:12.0f}{'-':>12}")
+    print(f"{'peak PSS, all processes (MB)':28}{s['peak_pss_all_mb']:12.0f}{m['peak_pss_all_mb']:12.0f}"
+          f"{s['peak_pss_all_mb'] / m['peak_pss_all_mb']:8.2f}")
 
 
 if __name__ == "__main__":
