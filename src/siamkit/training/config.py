@@ -40,6 +40,12 @@ class TrainConfig:
     weights gently); everything else at ``lr``.
     ``workers``: DataLoader processes that decode items streamed from disk (``None``: one per core but one;
     0: the main process); items held in memory are always sliced in the main process.
+    ``instance_weight``: with a loss on class-labelled batches (:func:`~siamkit.training.trainer.fit_triplets`)
+    and ``augment``, every item of a batch is seen as two augmented views, the class loss scores both views, and
+    ``instance_weight ×`` NT-Xent between the views of each item (SimCLR's self-supervised term: the other view of
+    the same item is the only positive, at ``instance_temperature``) is added. A class loss alone learns what tells
+    the *training* classes apart; the instance term also keeps what tells any two images apart, which is what
+    classes never seen in training need (Islam et al., ICCV 2021). ``0`` (default): one view, no instance term.
     """
 
     epochs: int = 10
@@ -68,6 +74,8 @@ class TrainConfig:
     accumulate_grad_batches: int = 1
     grad_clip: float | None = None
     workers: int | None = None
+    instance_weight: float = 0.0
+    instance_temperature: float = 0.2
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -95,6 +103,16 @@ class TrainConfig:
             raise ConfigError(f"grad_clip must be > 0 (a gradient norm) or None, got {self.grad_clip}")
         if self.workers is not None and self.workers < 0:
             raise ConfigError(f"workers must be ≥ 0 (0 decodes in the main process), got {self.workers}")
+        if not self.instance_weight >= 0 or not self.instance_temperature > 0:
+            raise ConfigError(
+                f"instance_weight must be ≥ 0 (0: no instance term) and instance_temperature > 0, got "
+                f"{self.instance_weight} and {self.instance_temperature}"
+            )
+        if self.instance_weight and not self.augment:
+            raise ConfigError(
+                "instance_weight contrasts two augmented views of each item, and without --augment both views are "
+                "the same image; add --augment (e.g. shift,rotate, or strong,flip for photos)"
+            )
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
         if not self.backbone_lr_mult > 0:

@@ -13,6 +13,7 @@ from torch import nn
 from siamkit.core.errors import ConfigError
 from siamkit.core.registry import spec_of
 from siamkit.data.augment import BatchAugment
+from siamkit.losses.views import TwoViewNTXentLoss
 from siamkit.nn.encoders.pretrained import backbone_modules, backbone_parameters
 from siamkit.nn.interfaces import embed_pair
 from siamkit.nn.projection import project_pair
@@ -87,10 +88,14 @@ class PairModule(pl.LightningModule):
 
     def _step(self, batch, stage: str) -> torch.Tensor:
         loss, y = self._batch_loss(batch)
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))
+        return self._record(loss, stage, len(y))
+
+    def _record(self, loss: torch.Tensor, stage: str, count: int) -> torch.Tensor:
+        """Log ``loss`` (the mean over ``count`` items) and add it to the epoch's sums; returns it."""
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=count)
         total = self._sums.setdefault(stage, [loss.new_zeros((), dtype=torch.float32)] * 2)
-        total[0] = total[0] + loss.detach().float() * len(y)
-        total[1] = total[1] + len(y)
+        total[0] = total[0] + loss.detach().float() * count
+        total[1] = total[1] + count
         return loss
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
@@ -101,9 +106,13 @@ class PairModule(pl.LightningModule):
     def _augmented(self, batch, batch_idx: int):
         """``(*inputs, labels)`` with every input batch augmented; labels unchanged."""
         *inputs, labels = batch
-        seed = self.config.seed + 1_000_003 * self.current_epoch + 7_919 * batch_idx + 104_729 * self.global_rank
-        generator = torch.Generator().manual_seed(seed)
+        generator = self._augment_generator(batch_idx)
         return (*(self.augment(x, generator) for x in inputs), labels)
+
+    def _augment_generator(self, batch_idx: int) -> torch.Generator:
+        """The generator of one training batch's augmentations, seeded by ``(seed, epoch, batch, rank)``."""
+        seed = self.config.seed + 1_000_003 * self.current_epoch + 7_919 * batch_idx + 104_729 * self.global_rank
+        return torch.Generator().manual_seed(seed)
 
     def validation_step(self, batch, batch_idx: int) -> None:
         self._step(batch, "val")
@@ -171,9 +180,28 @@ class TripletModule(PairModule):
     among them, the losses of :mod:`siamkit.losses.batch` / :mod:`siamkit.losses.proxy` score them whole.
     History and checkpoints as in :class:`PairModule`; the loss's own weights (class proxies) are in the
     resume checkpoint, not in the model.
+    With ``config.instance_weight`` > 0 each training batch is seen as two augmented views: the loss scores
+    both (``[2B, D]`` with the class ids twice) and the instance term (NT-Xent with each item's two views as
+    its only positive pair) is added, weighted; validation batches are scored as they are.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance_loss = TwoViewNTXentLoss(self.config.instance_temperature) if self.config.instance_weight else None
 
     def _batch_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = batch
-        embeddings = self.model.embed(x)
-        return self.loss(embeddings if self.projection is None else self.projection(embeddings), y), y
+        return self.loss(self._projected(self.model.embed(x)), y), y
+
+    def _projected(self, embeddings: torch.Tensor) -> torch.Tensor:
+        return embeddings if self.projection is None else self.projection(embeddings)
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        if self.instance_loss is None:
+            return super().training_step(batch, batch_idx)
+        x, y = batch
+        generator = self._augment_generator(batch_idx)
+        views = torch.cat([self.augment(x, generator), self.augment(x, generator)])  # [2B, ...]: view 1, view 2
+        z = self._projected(self.model.embed(views))
+        loss = self.loss(z, y.repeat(2)) + self.config.instance_weight * self.instance_loss(z)
+        return self._record(loss, "train", len(y))

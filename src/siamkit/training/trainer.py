@@ -81,6 +81,11 @@ def fit(
             f"{type(loss).__name__} trains on class-labelled batches (embeddings with class ids), not on pairs; "
             "train it with fit_triplets on a LabeledData"
         )
+    if config.instance_weight:
+        raise ConfigError(
+            "instance_weight contrasts two views of each item of a class-labelled batch, and pair training has no "
+            "items; use a loss on P×K batches (--loss supcon, ntxent, triplet, ...) or leave --instance-weight at 0"
+        )
     if projection is not None:
         check_projectable(model)
     pl.seed_everything(config.seed, workers=True, verbose=False)
