@@ -2,6 +2,7 @@
 
 from siamkit.nn.encoders.catalog import ENCODERS, build_encoder
 from siamkit.nn.encoders.cnn import LeNet, PooledSmallCNN, SmallCNN
+from siamkit.nn.encoders.convnet import PooledConvNet
 from siamkit.nn.encoders.mlp import MLP
 from siamkit.nn.encoders.mobilenet import MobileNetV2
 from siamkit.nn.encoders.pretrained import load_weights
@@ -12,4 +13,4 @@ from siamkit.nn.encoders.transformer import MiniLMTextEncoder, TransformerTextEn
 __all__ = ["ENCODERS", "BasicBlock", "LeNet", "MLP", "PooledSmallCNN", "ResNet18", "ResNet34", "SmallCNN", "build_encoder"]
 __all__ += ["GRUTextEncoder", "LSTMTextEncoder", "PooledTextEncoder", "Tokenizer"]
 __all__ += ["Bottleneck", "MobileNetV2", "ResNet50", "load_weights"]
-__all__ += ["MiniLMTextEncoder", "TransformerTextEncoder"]
+__all__ += ["MiniLMTextEncoder", "PooledConvNet", "TransformerTextEncoder"]
