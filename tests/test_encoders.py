@@ -59,10 +59,10 @@ def test_resnet18_on_128x128_rgb_and_other_channels():
 
 
 INPUTS = {
-    "lenet": (1, 8, 8), "mlp": (1, 8, 8), "small_cnn": (1, 40, 50), "small_cnn_pooled": (1, 28, 28),
+    "lenet": (1, 8, 8), "mlp": (1, 8, 8), "small_cnn": (1, 40, 50), "small_cnn_pooled": (1, 28, 28), "conv_pooled": (1, 8, 8),
     "resnet18": (3, 32, 32), "resnet34": (3, 32, 32), "resnet50": (3, 32, 32), "mobilenet_v2": (1, 32, 32),
 }
-DIMS = {"small_cnn_pooled": 256}  # 64 channels on a 2 × 2 grid; the others take any D
+DIMS = {"small_cnn_pooled": 256, "conv_pooled": 128}  # 64 channels on a 2 × 2 grid; 4·2 channels on 4 × 4; the others take any D
 
 
 @pytest.mark.parametrize("name", [n for n in ENCODERS.names() if n not in TEXT_ENCODERS])  # text: test_text.py

@@ -63,7 +63,7 @@ def train(
     protocol: str = _option("protocol", "unseen-classes (hold classes out, report them apart) or all-classes."),
     encoder: str = _option(
         "encoder",
-        "Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), resnet18, resnet34, resnet50 or mobilenet_v2; "
+        "Encoder: lenet, mlp, small_cnn, small_cnn_pooled (D = 64·grid²), conv_pooled (D = 4·width·grid²), resnet18, resnet34, resnet50 or mobilenet_v2; "
         "text: gru, lstm, text_pool, hf (a pretrained transformer folder, --model-path) or minilm (all-MiniLM-L6-v2).",
     ),
     model_path: Optional[Path] = _option("model_path", "--encoder hf: a local Hugging Face model folder (save_pretrained)."),
@@ -103,6 +103,13 @@ def train(
         "(shift,crop,rotate,jitter); comma-separated, e.g. strong,flip.",
         shown=joined,
     ),
+    instance_weight: float = _option(
+        "train.instance_weight",
+        "With a P×K-batch loss and --augment: see each item as two augmented views and add this × NT-Xent between "
+        "them (SimCLR's self-supervised term; 0 = off).",
+        min=0,
+    ),
+    instance_temperature: float = _option("train.instance_temperature", "Temperature of that instance term."),
     keep_best: bool = _option("train.keep_best", "End with the epoch whose validation pairs verify best (ROC AUC)."),
     patience: Optional[int] = _option(
         "train.patience", "Stop after this many epochs without a better validation ROC AUC.", min=1
@@ -158,13 +165,16 @@ def train(
     batches (--batch-size per process); rank 0 evaluates and writes the outputs.
     """
     from siamkit.experiments.image import run_training
-    from siamkit.experiments.recipes import with_recipe
+    from siamkit.experiments.recipes import set_aside_by, with_recipe
 
     given = [name for name in ctx.params if ctx.get_parameter_source(name).name not in ("DEFAULT", "DEFAULT_MAP")]
     options, recipe = with_recipe(ctx.params, given)
-    if recipe and not quiet:
+    if not quiet and recipe:
         shown = ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in recipe.items())
         typer.echo(f"{dataset}'s default recipe: {shown} (give any of these options to change it)")
+    elif not quiet and set_aside_by(ctx.params, given):
+        shown = ", ".join(f"--{name.replace('_', '-')}" for name in set_aside_by(ctx.params, given))
+        typer.echo(f"{dataset}'s default recipe is set aside: {shown} chooses another model")
     config = experiment_config(options)
     metrics = run_training(config, out)
     if not metrics:  # a DDP rank other than 0: rank 0 reports
