@@ -99,17 +99,19 @@ def test_uint8_dataset_trains_and_reports_end_to_end(tmp_path, monkeypatch):
 
 
 def test_recipe_selection_script_never_reads_the_unseen_classes(tmp_path, monkeypatch, capsys):
-    """scripts/fashion_mnist_selection.py --quick, on fake files: only official training images of seen classes."""
+    """scripts/select_recipes.py --quick, on fake files: only official training images of seen classes."""
     import importlib.util
     from pathlib import Path
 
     _fake_fashion(tmp_path, n_train=600, n_test=100)
     monkeypatch.setenv("SIAMKIT_FASHION_MNIST_DIR", str(tmp_path))
-    path = Path(__file__).resolve().parent.parent / "scripts" / "fashion_mnist_selection.py"
-    spec = importlib.util.spec_from_file_location("fashion_mnist_selection", path)
+    path = Path(__file__).resolve().parent.parent / "scripts" / "select_recipes.py"
+    spec = importlib.util.spec_from_file_location("select_recipes", path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    rows = script.main(["--quick", "--out", str(tmp_path / "selection")])
-    assert [r.recipe for r in rows] == ["base"] and set(rows[0].unseen_auc) == {f"{fold}/0" for fold in script.FOLDS}
+    rows = script.main(["--dataset", "fashion-mnist", "--quick", "--out", str(tmp_path / "selection")])
+    folds = script.FOLDS["fashion-mnist"]
+    assert [r.recipe for r in rows] == ["base"] and set(rows[0].unseen_auc) == {f"{fold}/0" for fold in folds}
+    assert set(rows[0].baseline_auc) == set(rows[0].unseen_auc)  # the best baseline, scored on the same pairs
     assert "420 official training images of 7 seen classes" in capsys.readouterr().out
     assert (tmp_path / "selection" / "selection.json").is_file()

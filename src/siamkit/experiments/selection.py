@@ -19,9 +19,10 @@ times the winner's lead was inside the seed spread, which :func:`lead_over_runne
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,14 @@ def selection_data(
 @dataclass
 class SelectionRow:
     """One recipe's proxy-unseen and seen-class ROC AUC and training seconds, per run, keyed
-    ``"<fold>/<seed>"`` (e.g. ``"A/0"``), with means over all runs and the spread between seeds."""
+    ``"<fold>/<seed>"`` (e.g. ``"A/0"``), with means over all runs and the spread between seeds;
+    ``baseline_auc``: the best untrained baseline's proxy-unseen ROC AUC on the same pairs, per run."""
 
     recipe: str
     unseen_auc: dict[str, float]
     seen_auc: dict[str, float]
     train_seconds: dict[str, float]
+    baseline_auc: dict[str, float] = field(default_factory=dict)
 
     @property
     def mean_unseen_auc(self) -> float:
@@ -82,6 +85,18 @@ class SelectionRow:
     @property
     def mean_seen_auc(self) -> float:
         return statistics.fmean(self.seen_auc.values())
+
+    @property
+    def mean_lift(self) -> float:
+        """Mean proxy-unseen ROC AUC above the best untrained baseline (``nan`` when no baseline was scored)."""
+        if not self.baseline_auc:
+            return math.nan
+        return statistics.fmean(self.unseen_auc[key] - self.baseline_auc[key] for key in self.baseline_auc)
+
+    @property
+    def lifts(self) -> dict[str, float]:
+        """Proxy-unseen ROC AUC above the best untrained baseline, per run."""
+        return {key: self.unseen_auc[key] - auc for key, auc in self.baseline_auc.items()}
 
     @property
     def unseen_auc_by_seed(self) -> dict[str, float]:
@@ -101,7 +116,7 @@ class SelectionRow:
         return {
             "recipe": self.recipe, "mean_unseen_auc": self.mean_unseen_auc, "seed_spread": self.seed_spread,
             "mean_seen_auc": self.mean_seen_auc, "unseen_auc": self.unseen_auc, "seen_auc": self.seen_auc,
-            "train_seconds": self.train_seconds,
+            "train_seconds": self.train_seconds, "baseline_auc": self.baseline_auc, "mean_lift": self.mean_lift,
         }
 
 
@@ -139,6 +154,9 @@ def run_selection(
                 row.unseen_auc[key] = metrics["unseen_classes"]["roc_auc"]
                 row.seen_auc[key] = metrics["roc_auc"]
                 row.train_seconds[key] = metrics["train_seconds"]
+                lift = metrics.get("lift_over_best_baseline", {}).get("unseen_classes")
+                if lift is not None:
+                    row.baseline_auc[key] = lift["baseline_roc_auc"]
         rows.append(row)
         if on_row is not None:
             on_row(row)
