@@ -21,10 +21,14 @@ $(VENV)/.installed-all: $(VENV)/.torch pyproject.toml
 	touch $@
 
 # The browser test drives Debian's Chromium through Selenium (no browser download); without it the test is skipped.
+# Three of the glyph benchmark's CJK typefaces (10 MB) let a test render real kanji; without them it is skipped.
+TEST_FONTS := fonts-ipafont-mincho fonts-ipafont-gothic fonts-vlgothic
 $(VENV)/.installed-dev: $(VENV)/.torch pyproject.toml
 	$(PIP) install -q $(TORCH_PIN) -e ".[dev]"
 	command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium chromium-driver; } || \
 		echo "no chromium: the browser test will be skipped"
+	dpkg -s $(TEST_FONTS) >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends $(TEST_FONTS); } || \
+		echo "no CJK fonts: the real-kanji glyph test will be skipped"
 	touch $@
 
 install: $(VENV)/.installed-all
