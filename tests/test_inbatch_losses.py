@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from siamkit.core.errors import ConfigError
+from siamkit.core.errors import ConfigError, DataError
 from siamkit.data.pairs import PairDataset
 from siamkit.losses.inbatch import (
     MultipleNegativesRankingLoss,
@@ -95,3 +95,37 @@ def test_warmup_counts_optimizer_steps_and_accumulation_makes_fewer(accumulate):
     steps = 8 // accumulate  # 64 pairs / 8 per batch, one optimizer step per `accumulate` batches
     assert result.history[0]["lr"] == pytest.approx(1e-2 * steps / 16)
     assert result.history[0]["train_loss"] > 0
+
+
+def test_grouped_batches_keep_each_first_text_with_its_labelled_negatives():
+    from siamkit.data.pairs import PairBatchSampler
+    from siamkit.data.text import TextPairs
+    from siamkit.nn.encoders.text import Tokenizer
+
+    words = [f"w{i}" for i in range(40)]
+    text1 = [w for w in words for _ in range(2)]  # each word: its gloss (1), a sibling's gloss (0)
+    text2 = [f"{w} gloss" if i % 2 == 0 else f"other gloss {i}" for i, w in enumerate(text1)]
+    labels = torch.tensor([1, 0] * 40)
+    pairs = TextPairs(text1, text2, labels, "words").to_pairs(Tokenizer.fit(text1 + text2, "word", 8))
+    assert pairs.groups.tolist() == [i // 2 for i in range(80)]
+    grouped = list(PairBatchSampler(pairs, batch_size=8, shuffle=True, seed=3, grouped=True))
+    plain = list(PairBatchSampler(pairs, batch_size=8, shuffle=True, seed=3))
+    together = [set(pairs.groups[b].tolist()) for b in grouped]
+    assert all(len(groups) == 4 for groups in together)  # 4 whole words of 2 pairs in each batch of 8
+    assert sorted(torch.cat(grouped).tolist()) == list(range(80))  # every pair once
+    assert any(len(set(pairs.groups[b].tolist())) > 4 for b in plain)  # without grouping, words split up
+    assert [b.tolist() for b in grouped] != [b.tolist() for b in PairBatchSampler(pairs, 8, True, 4, grouped=True)]
+
+
+def test_fit_groups_batches_for_in_batch_negatives_only(monkeypatch):
+    import siamkit.training.trainer as trainer
+
+    seen = []
+    monkeypatch.setattr(trainer, "run_trainer", lambda module, loader, val, config: seen.append(loader.sampler.grouped))
+    pairs = PairDataset.from_pairs(torch.rand(8, 4), torch.rand(8, 4), torch.tensor([1, 0] * 4), torch.arange(8) // 2)
+    net = SiameseNet(MLP(in_features=4, embedding_dim=3), DistanceHead("cosine"))
+    fit(net, MultipleNegativesRankingLoss(), pairs, None, TrainConfig(progress=False))
+    fit(net, OnlineContrastiveLoss(), pairs, None, TrainConfig(progress=False))
+    assert seen == [True, False]
+    with pytest.raises(DataError, match="groups"):
+        PairDataset.from_pairs(torch.rand(8, 4), torch.rand(8, 4), torch.tensor([1, 0] * 4), torch.arange(7))

@@ -122,18 +122,27 @@ class PairDataset(Dataset):
         self.positive_fraction = positive_fraction
         self.seed = seed
         self.allow_self_pairs = allow_self_pairs
+        self.groups: torch.Tensor | None = None
         self.resample(0)
 
     @classmethod
-    def from_pairs(cls, x1: torch.Tensor, x2: torch.Tensor, labels: torch.Tensor) -> "PairDataset":
-        """Fixed pairs given as two aligned tensors ``[P, ...]`` and labels ``[P]`` (1 = same)."""
-        if not (x1.shape == x2.shape and x1.shape[0] == labels.shape[0]):
+    def from_pairs(
+        cls, x1: torch.Tensor, x2: torch.Tensor, labels: torch.Tensor, groups: torch.Tensor | None = None
+    ) -> "PairDataset":
+        """Fixed pairs given as two aligned tensors ``[P, ...]`` and labels ``[P]`` (1 = same).
+
+        ``groups`` ``[P]`` (optional): pairs with one group id belong together, e.g. a word's same pair and its
+        different pairs; a grouped :class:`PairBatchSampler` keeps them in one batch."""
+        if not (x1.shape == x2.shape and x1.shape[0] == labels.shape[0]) or (
+            groups is not None and tuple(groups.shape) != (labels.shape[0],)
+        ):
             raise DataError(
-                f"pair halves and labels must align: x1 {tuple(x1.shape)}, x2 {tuple(x2.shape)}, "
-                f"labels {tuple(labels.shape)}"
+                f"pair halves, labels and groups must align: x1 {tuple(x1.shape)}, x2 {tuple(x2.shape)}, "
+                f"labels {tuple(labels.shape)}" + ("" if groups is None else f", groups {tuple(groups.shape)}")
             )
         check_pair_labels(labels)
         dataset = cls.__new__(cls)
+        dataset.groups = None if groups is None else groups.long()
         dataset.items = torch.cat([x1, x2])
         dataset.item_labels = None
         p = x1.shape[0]
@@ -199,6 +208,10 @@ class PairBatchSampler(Sampler):
 
     With ``shard=True``, inside a ``torch.distributed`` group (DDP), each rank yields only its share of
     the batches (see :mod:`siamkit.data.sharding`); outside one it yields them all.
+
+    With ``grouped=True`` and a dataset with ``groups``, shuffling moves whole groups and keeps a group's pairs
+    next to each other, so they share a batch (unless one falls on a batch boundary): a word's labelled
+    negative is then among the in-batch negatives of its same pair.
     """
 
     def __init__(
@@ -210,6 +223,7 @@ class PairBatchSampler(Sampler):
         resample: bool = False,
         drop_last: bool = False,
         shard: bool = False,
+        grouped: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ConfigError(f"batch_size must be ≥ 1, got {batch_size}")
@@ -220,6 +234,7 @@ class PairBatchSampler(Sampler):
         self.resample = resample
         self.drop_last = drop_last
         self.shard = shard
+        self.grouped = grouped
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -241,12 +256,21 @@ class PairBatchSampler(Sampler):
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         n = len(self.dataset)
+        groups = getattr(self.dataset, "groups", None) if self.grouped else None
         if self.shuffle:
-            order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + 104729 * self.epoch))
+            generator = torch.Generator().manual_seed(self.seed + 104729 * self.epoch)
+            order = torch.randperm(n, generator=generator) if groups is None else _grouped_order(groups, generator)
         else:
             order = torch.arange(n)
         for i in self._batch_ids():
             yield order[i * self.batch_size : (i + 1) * self.batch_size]
+
+
+def _grouped_order(groups: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """A random order of the pairs ``[P]`` in which each group's pairs are adjacent (groups in random order)."""
+    ids = torch.unique(groups, return_inverse=True)[1]
+    group_rank = torch.randperm(int(ids.max()) + 1, generator=generator).argsort()
+    return (group_rank[ids] * len(ids) + torch.arange(len(ids))).argsort()
 
 
 def pair_loader(
@@ -258,13 +282,15 @@ def pair_loader(
     drop_last: bool = False,
     shard: bool = False,
     workers: int | None = None,
+    grouped: bool = False,
 ) -> DataLoader:
     """A DataLoader of whole pair batches ``(x1 [B, ...], x2 [B, ...], y [B])``, sliced, not collated.
 
     ``shard=True``: under DDP each rank gets its own share of the batches (see :class:`PairBatchSampler`).
     ``workers``: processes that decode streamed items (see :func:`~siamkit.data.batches.loader_workers`;
     items in memory are always sliced in the main process). A dataset without ``items`` (e.g.
-    :class:`~siamkit.data.crossmodal.CrossModalPairs`) holds its items in memory.
+    :class:`~siamkit.data.crossmodal.CrossModalPairs`) holds its items in memory. ``grouped``: see
+    :class:`PairBatchSampler`.
     """
-    sampler = PairBatchSampler(dataset, batch_size, shuffle, seed, resample, drop_last, shard)
+    sampler = PairBatchSampler(dataset, batch_size, shuffle, seed, resample, drop_last, shard, grouped)
     return batch_loader(dataset, sampler, getattr(dataset, "items", None), workers)

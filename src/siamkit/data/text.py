@@ -82,9 +82,13 @@ class TextPairs:
         return self.text1 + self.text2
 
     def to_pairs(self, tokenizer) -> PairDataset:
-        """A :class:`PairDataset` of token ids: both halves ``[P, L]``, padded to one common ``L``."""
+        """A :class:`PairDataset` of token ids: both halves ``[P, L]``, padded to one common ``L``; pairs with
+        the same first text are one group (``groups``), so the in-batch losses see a text's labelled negatives
+        beside its same pair."""
         ids = tokenizer.encode(self.text1 + self.text2)
-        return PairDataset.from_pairs(ids[: len(self)], ids[len(self) :], self.labels)
+        first = {text: i for i, text in enumerate(dict.fromkeys(self.text1))}
+        groups = torch.tensor([first[text] for text in self.text1], dtype=torch.long)
+        return PairDataset.from_pairs(ids[: len(self)], ids[len(self) :], self.labels, groups)
 
 
 @dataclass

@@ -67,6 +67,8 @@ def fit(
     projection: nn.Module | None = None,
 ) -> FitResult:
     """Train ``model`` on ``train_pairs`` with ``loss``; validate on ``val_pairs`` each epoch.
+    A loss on pair embeddings with in-batch negatives (``takes_pair_embeddings``: MNRL) gets grouped batches: pairs
+    of one ``train_pairs.groups`` group (e.g. a word's same and different pairs) share a batch.
     With a ``projection`` (a :class:`~siamkit.nn.projection.ProjectionHead`; distance-head models only) the
     loss scores projected embeddings; the returned model embeds without it.
 
@@ -92,7 +94,7 @@ def fit(
     module = PairModule(model, loss, config, projection, selection_for(config, val_pairs))
     train_loader = pair_loader(
         train_pairs, config.batch_size, shuffle=True, seed=config.seed, resample=config.resample_pairs, shard=True,
-        workers=config.workers,
+        workers=config.workers, grouped=getattr(loss, "takes_pair_embeddings", False),
     )
     val_loader = pair_loader(val_pairs, 512, workers=config.workers) if val_pairs is not None else None
     run_trainer(module, train_loader, val_loader, config)
