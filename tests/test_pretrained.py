@@ -208,3 +208,30 @@ def test_backbone_learning_rate_multiplier_makes_a_second_param_group(weights_fi
         PairModule(LeNet(1, 8), ContrastiveLoss(), TrainConfig(backbone_lr_mult=0.1))
     with pytest.raises(ConfigError, match="must be > 0"):
         TrainConfig(backbone_lr_mult=0)
+
+
+def test_a_pretrained_run_stands_beside_its_weights_with_no_fine_tuning(weights_file, tmp_path):
+    from conftest import tiny_experiment
+
+    from siamkit.evaluation.baselines import baseline_models
+    from siamkit.experiments.evaluate import report_checkpoint
+    from siamkit.experiments.image import run_training
+    from siamkit.nn.encoders.pretrained import pooled_features
+
+    source = build_model(ExperimentConfig(encoder="mobilenet_v2", embedding_dim=8, weights=str(weights_file)), (1, 8, 8))
+    features = pooled_features(source.encoder)
+    x = digits().x[:4]
+    assert features(x).shape == (4, 1280) and isinstance(source.encoder.classifier, nn.Sequential)  # a copy
+    torch.testing.assert_close(features(x), source.encoder.eval().pooled(x))
+    assert "pretrained_zero_shot" in baseline_models(digits(), pretrained=features)
+    assert "pretrained_zero_shot" not in baseline_models(digits())
+
+    metrics = run_training(tiny_experiment(encoder="mobilenet_v2", weights=str(weights_file)), tmp_path)
+    stored = metrics["baselines"]["pretrained_zero_shot"]
+    assert {"roc_auc", "unseen_classes"} <= set(stored)
+    again = report_checkpoint(load_checkpoint(tmp_path / "model.ckpt"), "digits")  # eval rebuilds it from the file
+    assert again["baselines"]["pretrained_zero_shot"]["roc_auc"] == pytest.approx(stored["roc_auc"])
+    weights_file.unlink()
+    with pytest.warns(UserWarning, match="pretrained_zero_shot baseline is left out"):
+        without = report_checkpoint(load_checkpoint(tmp_path / "model.ckpt"), "digits")
+    assert "pretrained_zero_shot" not in without["baselines"] and "raw_l2" in without["baselines"]

@@ -11,6 +11,9 @@ on the same validation pairs.
 - ``pca_l2``: the inputs projected on the first principal components of the **training** items only
   (never validation, test or unseen items; at most :data:`PCA_MAX_ITEMS` of them, evenly spaced), compared by
   Euclidean distance.
+- ``pretrained_zero_shot`` (when the model starts from pretrained weights): the pretrained backbone's pooled
+  features before any fine-tuning (:func:`~siamkit.nn.encoders.pretrained.pooled_features`), compared by cosine
+  distance — what the weights give with no training at all.
 
 Example:
     >>> from siamkit.data import digits
@@ -43,6 +46,7 @@ BASELINE_TITLES = {
     "pca_l2": "PCA of training items, L2",
     **TEXT_BASELINE_TITLES,
 }
+# the pretrained_zero_shot title (TEXT_BASELINE_TITLES) fits images too: the encoder's weights before fine-tuning
 
 
 class FlattenInputs(nn.Module):
@@ -86,8 +90,11 @@ class PCAProjection(nn.Module):
         return (FlattenInputs()(x) - self.mean) @ self.axes
 
 
-def baseline_models(train: LabeledData, components: int = PCA_COMPONENTS) -> dict[str, SiameseNet]:
-    """The untrained baseline pair models (see the module docstring), PCA fitted on ``train`` items only.
+def baseline_models(
+    train: LabeledData, components: int = PCA_COMPONENTS, pretrained: nn.Module | None = None
+) -> dict[str, SiameseNet]:
+    """The untrained baseline pair models (see the module docstring), PCA fitted on ``train`` items only;
+    ``pretrained``: a pretrained feature extractor ``[B, C, H, W]`` → ``[B, F]`` to add as ``pretrained_zero_shot``.
 
     Each model scores pairs ``x1, x2`` ``[B, ...]`` with distances ``[B]`` (``score_kind == "distance"``).
     """
@@ -96,6 +103,8 @@ def baseline_models(train: LabeledData, components: int = PCA_COMPONENTS) -> dic
         "raw_cosine": SiameseNet(FlattenInputs(), DistanceHead("cosine")),
         "pca_l2": SiameseNet(PCAProjection(components).fit(train.x), DistanceHead("euclidean")),
     }
+    if pretrained is not None:
+        models["pretrained_zero_shot"] = SiameseNet(pretrained, DistanceHead("cosine"))
     return {name: model.eval() for name, model in models.items()}
 
 
@@ -106,12 +115,14 @@ def evaluate_baselines(
     num_pairs: int,
     seed: int,
     held_out: list[str] | None = None,
+    pretrained: nn.Module | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[PartResult]]]:
     """Every baseline scored like the model: threshold calibrated on ``val_pairs``, then
     :func:`~siamkit.evaluation.parts.evaluate_parts` on the same ``parts`` with the same ``seed`` (so the
-    same pairs and few-shot episodes). Returns ``{name: metrics}`` and ``{name: part results}``."""
+    same pairs and few-shot episodes). ``pretrained``: see :func:`baseline_models`. Returns ``{name: metrics}``
+    and ``{name: part results}``."""
     metrics, results = {}, {}
-    for name, model in baseline_models(train).items():
+    for name, model in baseline_models(train, pretrained=pretrained).items():
         calibrated = calibrate(model, val_pairs)
         metrics[name], results[name] = evaluate_parts(
             model, parts, calibrated.threshold, model.score_kind, num_pairs, seed, held_out

@@ -4,16 +4,22 @@ rebuilt on the data it was trained on) at its calibrated threshold, with an opti
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
-from siamkit.core.errors import ConfigError, DataError
+from torch import nn
+
+from siamkit.core.errors import ConfigError, DataError, SiamkitError
 from siamkit.data import LabeledData, PairDataset
 from siamkit.data.sources import load_dataset_for
 from siamkit.deploy.checkpoint import Checkpoint
 from siamkit.evaluation.baselines import evaluate_baselines, part_lifts
 from siamkit.evaluation.parts import PART_SEED_OFFSETS, SPLITS, evaluate_parts
+from siamkit.experiments.build import build_pretrained_encoder
+from siamkit.experiments.config import ExperimentConfig
 from siamkit.experiments.splits import Splits, stored_split
+from siamkit.nn.encoders.pretrained import pooled_features
 from siamkit.reporting.folder import build_report, read_history
 
 
@@ -50,6 +56,24 @@ def dataset_parts(
     return {split: available[split]}, splits
 
 
+def zero_shot_features(meta: dict[str, Any]) -> nn.Module | None:
+    """The pretrained backbone a checkpoint's training started from (its pooled features, no fine-tuning), for the
+    ``pretrained_zero_shot`` baseline; ``None`` for a model trained from scratch. Weights that cannot be read here
+    (no cache on this machine, a moved ``--weights`` file) leave that baseline out, with a warning that says why."""
+    experiment = meta.get("experiment", {})
+    if not (experiment.get("pretrained") or experiment.get("weights")):
+        return None
+    config = ExperimentConfig(
+        encoder=experiment["encoder"], embedding_dim=experiment["embedding_dim"],
+        pretrained=experiment.get("pretrained"), weights=experiment.get("weights"),
+    )
+    try:
+        return pooled_features(build_pretrained_encoder(config, tuple(meta["input_shape"])))
+    except SiamkitError as error:
+        warnings.warn(f"the pretrained_zero_shot baseline is left out: {error}", stacklevel=2)
+        return None
+
+
 def report_checkpoint(
     checkpoint: Checkpoint,
     dataset: str,
@@ -77,7 +101,9 @@ def report_checkpoint(
     baseline_results = None
     if splits is not None:  # baselines need the training items (PCA) and validation pairs (thresholds)
         val_pairs = PairDataset(splits.val, num_pairs, seed=seed + PART_SEED_OFFSETS["val"])
-        metrics["baselines"], baseline_results = evaluate_baselines(splits.train, val_pairs, parts, num_pairs, seed, held_out)
+        metrics["baselines"], baseline_results = evaluate_baselines(
+            splits.train, val_pairs, parts, num_pairs, seed, held_out, zero_shot_features(meta)
+        )
         metrics["lift_over_best_baseline"] = part_lifts(metrics, metrics["baselines"])
     if report_dir is not None:
         history = read_history(history_path) if history_path and Path(history_path).is_file() else None

@@ -26,6 +26,7 @@ from siamkit.experiments.outputs import write_run_outputs, write_samples
 from siamkit.experiments.pipeline import train_and_calibrate, with_checkpoint_dir
 from siamkit.experiments.splits import split_data
 from siamkit.losses.names import LABELLED_BATCH_LOSSES
+from siamkit.nn.encoders.pretrained import pooled_features
 
 
 def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledData | None = None) -> dict[str, Any]:
@@ -63,6 +64,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
     splits = split_data(data, config.held_out, config.fractions, config.seed, config.val_classes)
     torch.manual_seed(config.seed)
     model = build_model(config, data.input_shape)
+    zero_shot = pooled_features(model.encoder) if config.pretrained or config.weights else None
     projection = build_projection(config)
     loss = build_loss(config, classes=torch.unique(splits.train.y))
     val_pairs = PairDataset(splits.val, config.eval_pairs, seed=config.seed + PART_SEED_OFFSETS["val"])
@@ -86,7 +88,7 @@ def run_training(config: ExperimentConfig, out_dir: str | Path, data: LabeledDat
     )
     metrics["val"] = trained.val_report()
     metrics["baselines"], baseline_results = evaluate_baselines(
-        splits.train, val_pairs, parts, config.eval_pairs, config.seed, splits.held_out
+        splits.train, val_pairs, parts, config.eval_pairs, config.seed, splits.held_out, zero_shot
     )
     metrics["lift_over_best_baseline"] = part_lifts(metrics, metrics["baselines"])
     metrics.update(train_seconds=trained.train_seconds, epochs=len(trained.history))

@@ -120,6 +120,19 @@ def backbone_modules(model: nn.Module) -> list[nn.Module]:
     ]
 
 
+def pooled_features(encoder: nn.Module) -> nn.Module:
+    """A frozen copy of a :class:`TorchvisionLayout` ``encoder`` without its last layer: images ``[B, C, H, W]`` →
+    the backbone's pooled features ``[B, F]`` (1280 for MobileNetV2, 512 / 2048 for ResNet-18, -34 / -50), as the
+    pretrained weights compute them. ``encoder`` itself is left as it is."""
+    if not isinstance(encoder, TorchvisionLayout):
+        raise ConfigError(f"{type(encoder).__name__} has no torchvision layout, so no pretrained backbone to pool")
+    import copy
+
+    features = copy.deepcopy(encoder)
+    setattr(features, encoder.head_name, nn.Identity())
+    return features.eval().requires_grad_(False)
+
+
 def backbone_parameters(model: nn.Module) -> list[nn.Parameter]:
     """Parameters of :func:`backbone_modules` (each once)."""
     seen: dict[int, nn.Parameter] = {}
