@@ -20,6 +20,10 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 DATASET_RECIPES: dict[str, dict[str, Any]] = {
+    "digits": {
+        "encoder": "conv_pooled", "embedding_dim": 2048, "projection_dim": 64, "loss": "supcon",
+        "augment": "shift,rotate", "instance_weight": 1.0, "epochs": 60,
+    },
     "fashion-mnist": {
         "encoder": "small_cnn", "loss": "triplet", "mining": "semi_hard", "embedding_dim": 128, "margin": 0.5,
         "augment": "flip", "epochs": 4,
