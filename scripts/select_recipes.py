@@ -26,7 +26,11 @@ from siamkit.experiments.splits import DEFAULT_HELD_OUT
 from siamkit.training.config import TrainConfig
 
 FOLDS = {
-    "fashion-mnist": {"A": ("Pullover", "Coat", "Sandal"), "B": ("T-shirt/top", "Shirt", "Trouser")},
+    # A, B: rounds 1-8; C, D, E (added in round 9): the folds of the first exploration of round 8's recipes
+    "fashion-mnist": {
+        "A": ("Pullover", "Coat", "Sandal"), "B": ("T-shirt/top", "Shirt", "Trouser"),
+        "C": ("Sandal", "Shirt", "Trouser"), "D": ("T-shirt/top", "Coat", "Dress"), "E": ("Pullover", "Sandal", "Dress"),
+    },
     "digits": {"A": ("5", "6"), "B": ("3", "4"), "C": ("0", "1")},
 }
 
@@ -111,8 +115,13 @@ RECIPES = {
         # round 8: a batch-normalized CNN whose 7 × 7 pooled map is the embedding, SupCon on its projection;
         # flipped images, and two augmented views of each image with SimCLR's instance term added
         "conv-pooled-supcon-flip": fashion(**conv_pooled(3136), augment=("flip",), epochs=3),
+        "conv-pooled-supcon-flip-6-epochs": fashion(**conv_pooled(3136), augment=("flip",), epochs=6),
         "conv-pooled-supcon-flip-instance": fashion(
             **conv_pooled(3136), augment=("flip", "crop"), instance_weight=1.0, epochs=3
+        ),
+        # round 9, on five folds: the instance term on views that keep each image's shape (shift, flip; no crop)
+        "conv-pooled-supcon-shift-flip-instance": fashion(
+            **conv_pooled(3136), augment=("shift", "flip"), instance_weight=1.0, epochs=3
         ),
     },
     "digits": {
@@ -130,10 +139,16 @@ def main(argv: list[str] | None = None) -> list[SelectionRow]:
     parser.add_argument("--dataset", choices=sorted(RECIPES), default="fashion-mnist")
     parser.add_argument("--recipes", help="comma-separated subset of the dataset's recipes (default: all)")
     parser.add_argument("--seeds", default="0,1", help="comma-separated training seeds, each run on every fold")
+    parser.add_argument("--folds", help="comma-separated subset of the dataset's folds (default: all)")
     parser.add_argument("--out", type=Path, help="default: runs/selection-DATASET")
     parser.add_argument("--quick", action="store_true", help="60 images a class, one epoch, first recipe and seed only")
     args = parser.parse_args(argv)
     catalogue, folds = RECIPES[args.dataset], FOLDS[args.dataset]
+    if args.folds:
+        unknown_folds = sorted(set(args.folds.split(",")) - set(folds))
+        if unknown_folds:
+            parser.error(f"unknown {args.dataset} folds {unknown_folds}; choose from: {', '.join(folds)}")
+        folds = {name: folds[name] for name in args.folds.split(",")}
     names = args.recipes.split(",") if args.recipes else list(catalogue)
     unknown = sorted(set(names) - set(catalogue))
     if unknown:
