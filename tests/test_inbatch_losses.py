@@ -129,3 +129,34 @@ def test_fit_groups_batches_for_in_batch_negatives_only(monkeypatch):
     assert seen == [True, False]
     with pytest.raises(DataError, match="groups"):
         PairDataset.from_pairs(torch.rand(8, 4), torch.rand(8, 4), torch.tensor([1, 0] * 4), torch.arange(7))
+
+
+class _CountingTokenEncoder(torch.nn.Module):
+    """Mean of token embeddings ``[B, L] → [B, 4]``; records how many rows each call embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table = torch.nn.Embedding(20, 4)
+        self.rows_seen: list[int] = []
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        self.rows_seen.append(len(ids))
+        return self.table(ids).mean(1)
+
+
+def test_repeated_token_rows_are_embedded_once_with_the_same_embeddings_and_gradients():
+    from siamkit.nn.interfaces import embed_pair
+
+    torch.manual_seed(0)
+    words, glosses = torch.randint(0, 20, (3, 5)), torch.randint(0, 20, (6, 5))
+    x1 = words.repeat_interleave(2, dim=0)  # each word with its gloss and its negative gloss
+    model = SiameseNet(_CountingTokenEncoder(), DistanceHead("cosine"))
+    a, b = embed_pair(model, x1, glosses)
+    assert model.encoder.rows_seen == [9]  # 3 words + 6 glosses, not 12 rows
+    (a.sum() + 2 * b.sum()).backward()
+    shared = model.encoder.table.weight.grad.clone()
+    model.zero_grad()
+    a_each, b_each = model.encoder.table(x1).mean(1), model.encoder.table(glosses).mean(1)
+    (a_each.sum() + 2 * b_each.sum()).backward()
+    assert torch.allclose(a, a_each) and torch.allclose(b, b_each)
+    assert torch.allclose(shared, model.encoder.table.weight.grad)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 import torch
@@ -14,6 +15,7 @@ from siamkit.losses.pair import ContrastiveLoss
 from siamkit.nn.encoders import LeNet
 from siamkit.nn.heads import DistanceHead
 from siamkit.nn.models import SiameseNet
+from siamkit.training import trainer
 from siamkit.training.config import TrainConfig
 from siamkit.training.trainer import fit
 
@@ -35,3 +37,17 @@ def test_unknown_precision_is_a_config_error(capsys):
         TrainConfig(precision="bf17")
     assert run(["train", "--out", "unused", "--precision", "half"]) == 2
     assert "unknown precision 'half'" in capsys.readouterr().err
+
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_bf16_on_a_cpu_without_bf16_instructions_warns_with_the_fix(monkeypatch, native):
+    monkeypatch.setattr(trainer, "cpu_has_bf16", lambda: native)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.warn_if_bf16_is_emulated(TrainConfig(precision="bf16-mixed"))
+        trainer.warn_if_bf16_is_emulated(TrainConfig(precision="32-true"))
+    slow = [w for w in caught if issubclass(w.category, trainer.SlowPrecisionWarning)]
+    assert len(slow) == (0 if native else 1)
+    if not native:
+        assert "--precision 32-true" in str(slow[0].message)

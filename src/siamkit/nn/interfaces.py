@@ -76,10 +76,20 @@ class TwoBranchModel(Protocol):
 
 def embed_pair(model: nn.Module, x1: torch.Tensor, x2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Embeddings ``[B, D]`` of both sides of a pair batch: a pseudo-Siamese model's two branches
-    (``embed_a`` / ``embed_b``), else ``model.embed`` on both halves in one pass."""
+    (``embed_a`` / ``embed_b``), else ``model.embed`` on both halves in one pass.
+
+    Token ids (integer inputs) that occur more than once in the batch, e.g. a word in its same pair and in its
+    different pair, are embedded once and shared (one dropout draw, one gradient path summing both uses), as
+    sentence-transformers embeds a triplet's anchor once. Text encoders have no batch statistics, so nothing else
+    changes; images (floating inputs) are always embedded row by row."""
     if isinstance(model, TwoBranchModel):
         return model.embed_a(x1), model.embed_b(x2)
     if not isinstance(model, EmbeddingModel):
         raise ConfigError(f"{type(model).__name__} has no embed(); a loss on pair embeddings needs a model with an encoder")
-    a, b = model.embed(torch.cat([x1, x2])).chunk(2)
+    both = torch.cat([x1, x2])
+    if not both.is_floating_point():
+        rows, index = torch.unique(both, dim=0, return_inverse=True)
+        if len(rows) < len(both):
+            return model.embed(rows)[index].chunk(2)
+    a, b = model.embed(both).chunk(2)
     return a, b
