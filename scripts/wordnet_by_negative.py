@@ -20,6 +20,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from siamkit.core.conventions import to_similarity
+from siamkit.core.errors import SiamkitError
 from siamkit.data import text as text_data
 from siamkit.deploy.checkpoint import load_checkpoint
 from siamkit.evaluation.inference import pair_scores
@@ -60,12 +61,17 @@ def main() -> None:
     line_kinds = negative_kinds()
     kinds = [line_kinds[line] for line in test.lines]
     models = {}
-    if args.zero_shot:
-        config = ExperimentConfig(dataset="wordnet-gloss", encoder="minilm", max_length=MAX_LENGTH)
-        models["all-MiniLM-L6-v2, zero-shot"] = build_model(config, (MAX_LENGTH,), max_length=MAX_LENGTH).eval()
-    if args.checkpoint:
-        models[args.checkpoint] = load_checkpoint(args.checkpoint).model
+    try:
+        if args.zero_shot:
+            config = ExperimentConfig(dataset="wordnet-gloss", encoder="minilm", max_length=MAX_LENGTH)
+            models["all-MiniLM-L6-v2, zero-shot"] = build_model(config, (MAX_LENGTH,), max_length=MAX_LENGTH).eval()
+        if args.checkpoint:
+            models[args.checkpoint] = load_checkpoint(args.checkpoint).model
+    except SiamkitError as error:
+        parser.exit(2, f"error: {error}\n")
     for name, model in models.items():
+        if not hasattr(getattr(model, "encoder", None), "tokenizer"):
+            parser.exit(2, f"error: {name} is not a text model; give a checkpoint trained with --dataset wordnet-gloss\n")
         scores, labels = pair_scores(model, test.to_pairs(model.encoder.tokenizer))
         similarity = to_similarity(scores, model.score_kind)
         aucs = auc_by_negative(similarity, labels, kinds)
