@@ -17,13 +17,13 @@ import csv
 import gzip
 
 import torch
-from sklearn.metrics import roc_auc_score
 
 from siamkit.core.conventions import to_similarity
 from siamkit.core.errors import SiamkitError
 from siamkit.data import text as text_data
 from siamkit.deploy.checkpoint import load_checkpoint
 from siamkit.evaluation.inference import pair_scores
+from siamkit.evaluation.metrics import roc_auc
 from siamkit.experiments.build import build_model
 from siamkit.experiments.config import ExperimentConfig
 
@@ -41,11 +41,11 @@ def auc_by_negative(similarity: torch.Tensor, labels: torch.Tensor, kinds: list[
 
     ``similarity`` ``[P]`` (higher = more alike), ``labels`` ``[P]`` (1 = same), ``kinds``: each pair's negative kind.
     """
-    aucs = {"all negatives": float(roc_auc_score(labels.numpy(), similarity.numpy()))}
-    for kind in sorted({k for k, label in zip(kinds, labels.tolist()) if label == 0}):
-        keep = torch.tensor([label == 1 or k == kind for k, label in zip(kinds, labels.tolist())])
-        count = int((labels[keep] == 0).sum())
-        aucs[f"{kind} negatives ({count})"] = float(roc_auc_score(labels[keep].numpy(), similarity[keep].numpy()))
+    aucs = {"all negatives": roc_auc(similarity, labels)}
+    same = labels == 1
+    for kind in sorted({k for k, is_same in zip(kinds, same.tolist()) if not is_same}):
+        keep = same | torch.tensor([k == kind for k in kinds])
+        aucs[f"{kind} negatives ({int((~same[keep]).sum())})"] = roc_auc(similarity[keep], labels[keep])
     return aucs
 
 
