@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import torch
@@ -13,6 +15,14 @@ from siamkit.training.config import TrainConfig
 
 # One intra-op thread per test: on a loaded 2-core machine more threads contend and the suite crawls.
 torch.set_num_threads(1)
+
+
+def load_module(path: Path) -> ModuleType:
+    """A script or example outside the package (``scripts/``, ``examples/``), imported from its file."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def tiny_experiment(**overrides) -> ExperimentConfig:

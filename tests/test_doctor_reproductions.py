@@ -3,13 +3,12 @@ a healthy trained model (the demo set-up on digits) gets no error; the CLI print
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import tiny_experiment
+from conftest import load_module, tiny_experiment
 
 from siamkit.cli import run
 from siamkit.data import digits
@@ -22,10 +21,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def load_example(name: str):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(EXAMPLES / f"{name}.py")
 
 
 @pytest.mark.parametrize(

@@ -100,15 +100,14 @@ def test_uint8_dataset_trains_and_reports_end_to_end(tmp_path, monkeypatch):
 
 def test_recipe_selection_script_never_reads_the_unseen_classes(tmp_path, monkeypatch, capsys):
     """scripts/select_recipes.py --quick, on fake files: only official training images of seen classes."""
-    import importlib.util
     from pathlib import Path
+
+    from conftest import load_module
 
     _fake_fashion(tmp_path, n_train=600, n_test=100)
     monkeypatch.setenv("SIAMKIT_FASHION_MNIST_DIR", str(tmp_path))
     path = Path(__file__).resolve().parent.parent / "scripts" / "select_recipes.py"
-    spec = importlib.util.spec_from_file_location("select_recipes", path)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_module(path)
     rows = script.main(["--dataset", "fashion-mnist", "--folds", "A,B", "--quick", "--out", str(tmp_path / "selection")])
     folds = ("A", "B")
     assert [r.recipe for r in rows] == ["base"] and set(rows[0].unseen_auc) == {f"{fold}/0" for fold in folds}

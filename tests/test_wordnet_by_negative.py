@@ -1,21 +1,17 @@
 """scripts/wordnet_by_negative.py: ROC AUC against each kind of negative, and the kinds read from the bundled file."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import load_module
 
 from siamkit.data.text import wordnet_gloss
 
 
 @pytest.fixture(scope="module")
 def script():
-    path = Path(__file__).resolve().parent.parent / "scripts" / "wordnet_by_negative.py"
-    spec = importlib.util.spec_from_file_location("wordnet_by_negative", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path(__file__).resolve().parent.parent / "scripts" / "wordnet_by_negative.py")
 
 
 def test_auc_by_negative_scores_each_kind_against_every_positive(script):
