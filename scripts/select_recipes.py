@@ -123,6 +123,10 @@ RECIPES = {
         "conv-pooled-supcon-shift-flip-instance": fashion(
             **conv_pooled(3136), augment=("shift", "flip"), instance_weight=1.0, epochs=3
         ),
+        # round 10: the default's recipe with every 90° turn of a class a class of its own (28 training classes)
+        "conv-pooled-supcon-flip-rotation-classes": fashion(
+            **conv_pooled(3136), augment=("flip",), rotation_classes=4, epochs=6
+        ),
     },
     "digits": {
         "lenet-contrastive": digits(),  # the ExperimentConfig defaults

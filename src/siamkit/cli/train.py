@@ -110,6 +110,12 @@ def train(
         min=0,
     ),
     instance_temperature: float = _option("train.instance_temperature", "Temperature of that instance term."),
+    rotation_classes: int = _option(
+        "train.rotation_classes",
+        "With a P×K-batch loss: turn each training item by a random multiple of 360°/N and make each turn of a class "
+        "a class of its own (1 = off, 2, or 4 for square images).",
+        min=1,
+    ),
     keep_best: bool = _option("train.keep_best", "End with the epoch whose validation pairs verify best (ROC AUC)."),
     patience: Optional[int] = _option(
         "train.patience", "Stop after this many epochs without a better validation ROC AUC.", min=1

@@ -14,6 +14,9 @@ positive pair shows the model two views that differ a little more than the raw i
 Presets name a set: ``light`` = shift; ``strong`` = shift, crop, rotate, jitter. Neither flips (add ``flip``
 where a mirrored item is the same thing, e.g. ``--augment strong,flip``).
 
+:func:`rotated_classes` is not an augmentation (it changes labels): each item turned by a multiple of 90° becomes
+an item of a new class, for losses on class-labelled batches.
+
 ``shift`` is written here (whole pixels, vectorized: kornia's affine resamples, which blurs 8×8 digits); the
 others are kornia's (``kornia.augmentation``), each drawn per item from a generator-seeded draw.
 """
@@ -113,3 +116,38 @@ def kornia_pipeline(names: Sequence[str], channels: int, size: tuple[int, int]):
         "jitter": lambda: K.ColorJitter(brightness=0.3, contrast=0.3, **colour, p=1.0),
     }
     return K.AugmentationSequential(*(build[name]() for name in AUGMENTATIONS if name in names))
+
+
+ROTATION_CLASSES = (1, 2, 4)
+
+
+def rotated_classes(
+    x: torch.Tensor, y: torch.Tensor, rotations: int, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Turn each item by ``k × 360° / rotations`` (``k`` in ``[0, rotations)`` drawn per item) and give it class
+    ``y × rotations + k``: an upside-down shirt is then a class of its own, so ``rotations`` times as many training
+    classes (Omniglot's class augmentation, Vinyals et al. 2016). Turns are exact (``torch.rot90``, no resampling).
+
+    Args:
+        x: images ``[B, C, H, W]``; with ``rotations=4`` they must be square (``H == W``).
+        y: class ids ``[B]``.
+        rotations: 1 (unchanged), 2 (0° or 180°) or 4 (0°, 90°, 180°, 270°).
+        generator: seeds the draw of ``k``.
+
+    Returns: ``(turned images [B, C, H, W], class ids [B])``.
+    """
+    if rotations not in ROTATION_CLASSES:
+        raise ConfigError(f"rotation classes are 1, 2 or 4 turns per class, got {rotations}")
+    if rotations == 1:
+        return x, y
+    if x.ndim != 4 or (rotations == 4 and x.shape[-1] != x.shape[-2]):
+        raise DataError(
+            f"4 rotation classes turn images [B, C, H, W] by 90°, which needs square images, got {list(x.shape)}; "
+            "use 2 (0° and 180°) or resize the images to a square"
+        )
+    k = torch.randint(0, rotations, (len(y),), generator=generator, device=generator.device).to(x.device)
+    turned = x.clone()
+    for turn in range(1, rotations):
+        chosen = k == turn
+        turned[chosen] = torch.rot90(x[chosen], turn * 4 // rotations, dims=(-2, -1))
+    return turned, y * rotations + k.to(y.device)

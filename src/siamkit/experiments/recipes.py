@@ -35,7 +35,8 @@ DATASET_RECIPES: dict[str, dict[str, Any]] = {
 # Options that choose the model or its loss: giving any of them sets a recipe aside.
 MODEL_OPTIONS = (
     "encoder", "head", "metric", "features", "loss", "mining", "margin", "embedding_dim", "projection_dim",
-    "items_per_class", "instance_weight", "instance_temperature", "pretrained", "weights", "model_path",
+    "items_per_class", "instance_weight", "instance_temperature", "rotation_classes", "pretrained", "weights",
+    "model_path",
 )
 
 

@@ -46,6 +46,10 @@ class TrainConfig:
     the same item is the only positive, at ``instance_temperature``) is added. A class loss alone learns what tells
     the *training* classes apart; the instance term also keeps what tells any two images apart, which is what
     classes never seen in training need (Islam et al., ICCV 2021). ``0`` (default): one view, no instance term.
+    ``rotation_classes``: with a loss on class-labelled batches, turn each training item by a random multiple of
+    ``360° / rotation_classes`` and make each turn of a class a class of its own
+    (:func:`siamkit.data.augment.rotated_classes`; 1 = off, 2, or 4 for square images): more training classes,
+    each told apart by shape and orientation. Validation items are not turned.
     """
 
     epochs: int = 10
@@ -76,6 +80,7 @@ class TrainConfig:
     workers: int | None = None
     instance_weight: float = 0.0
     instance_temperature: float = 0.2
+    rotation_classes: int = 1
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -113,6 +118,14 @@ class TrainConfig:
                 "instance_weight contrasts two augmented views of each item, and without --augment both views are "
                 "the same image; add --augment (e.g. shift,rotate, or strong,flip for photos)"
             )
+        if self.rotation_classes != 1:  # checked here; siamkit.data is imported only when turning
+            from siamkit.data.augment import ROTATION_CLASSES
+
+            if self.rotation_classes not in ROTATION_CLASSES:
+                raise ConfigError(
+                    f"rotation_classes is the number of turns per class: 1 (off), 2 (0°, 180°) or 4 (every 90°), "
+                    f"got {self.rotation_classes}"
+                )
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
         if not self.backbone_lr_mult > 0:

@@ -12,7 +12,7 @@ from torch import nn
 
 from siamkit.core.errors import ConfigError
 from siamkit.core.registry import spec_of
-from siamkit.data.augment import BatchAugment
+from siamkit.data.augment import BatchAugment, rotated_classes
 from siamkit.losses.views import TwoViewNTXentLoss
 from siamkit.nn.encoders.pretrained import backbone_modules, backbone_parameters
 from siamkit.nn.interfaces import embed_pair
@@ -109,9 +109,11 @@ class PairModule(pl.LightningModule):
         generator = self._augment_generator(batch_idx)
         return (*(self.augment(x, generator) for x in inputs), labels)
 
-    def _augment_generator(self, batch_idx: int) -> torch.Generator:
-        """The generator of one training batch's augmentations, seeded by ``(seed, epoch, batch, rank)``."""
+    def _augment_generator(self, batch_idx: int, stream: int = 0) -> torch.Generator:
+        """The generator of one training batch's augmentations, seeded by ``(seed, epoch, batch, rank)``; each
+        ``stream`` (0: augmentation, 1: rotation classes) draws on its own."""
         seed = self.config.seed + 1_000_003 * self.current_epoch + 7_919 * batch_idx + 104_729 * self.global_rank
+        seed += 15_485_863 * stream
         return torch.Generator().manual_seed(seed)
 
     def validation_step(self, batch, batch_idx: int) -> None:
@@ -183,6 +185,8 @@ class TripletModule(PairModule):
     With ``config.instance_weight`` > 0 each training batch is seen as two augmented views: the loss scores
     both (``[2B, D]`` with the class ids twice) and the instance term (NT-Xent with each item's two views as
     its only positive pair) is added, weighted; validation batches are scored as they are.
+    With ``config.rotation_classes`` > 1 each training item is first turned and relabelled
+    (:func:`~siamkit.data.augment.rotated_classes`), before any augmentation; validation items are not.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -197,6 +201,8 @@ class TripletModule(PairModule):
         return embeddings if self.projection is None else self.projection(embeddings)
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        if self.config.rotation_classes > 1:
+            batch = rotated_classes(*batch, self.config.rotation_classes, self._augment_generator(batch_idx, stream=1))
         if self.instance_loss is None:
             return super().training_step(batch, batch_idx)
         x, y = batch

@@ -88,6 +88,11 @@ def fit(
             "instance_weight contrasts two views of each item of a class-labelled batch, and pair training has no "
             "items; use a loss on P×K batches (--loss supcon, ntxent, triplet, ...) or leave --instance-weight at 0"
         )
+    if config.rotation_classes != 1:
+        raise ConfigError(
+            "rotation_classes turns the items of a class-labelled batch into new classes, and pair training has no "
+            "class ids; use a loss on P×K batches (--loss supcon, ntxent, triplet, ...) or leave --rotation-classes at 1"
+        )
     if projection is not None:
         check_projectable(model)
     pl.seed_everything(config.seed, workers=True, verbose=False)
@@ -200,6 +205,12 @@ def fit_triplets(
     if not getattr(loss, "takes_labelled_batch", False):
         raise ConfigError(f"{type(loss).__name__} trains on pairs, not on class-labelled batches; train it with fit")
     check_items_per_class(items_per_class)
+    if config.rotation_classes != 1 and list(loss.parameters()):
+        raise ConfigError(
+            f"{type(loss).__name__} keeps weights per training class, and rotation_classes makes new classes it has "
+            "no weights for; use a loss without class weights (supcon, ntxent, triplet, multi_similarity, circle) "
+            "or leave --rotation-classes at 1"
+        )
     model_metric, loss_metric = getattr(model, "metric", None), getattr(loss, "metric", None)
     if model_metric is not None and loss_metric is not None and model_metric != loss_metric:
         raise ConfigError(
