@@ -129,3 +129,16 @@ def test_tfidf_cosine_weighs_words_by_training_idf_and_ignores_unseen_words():
     assert sim[3] == pytest.approx(1.0)
     assert sim[1] > sim[0]  # sharing the rare "cat" counts more than sharing the common "the"
     assert sim[2] == 0.0  # words outside the training vocabulary carry nothing
+
+
+def test_a_training_split_of_same_pairs_only_is_enough_for_in_batch_negatives_only():
+    pairs = wordnet_gloss(limit_per_split=20)
+    keep = [i for i, (s, y) in enumerate(zip(pairs.split, pairs.labels.tolist())) if s != "train" or y == 1]
+    same_only = pairs.subset(keep)
+    with pytest.raises(DataError, match="training needs only same pairs"):
+        split_text_pairs(same_only, (0.8, 0.1, 0.1), 0)
+    parts = split_text_pairs(same_only, (0.8, 0.1, 0.1), 0, same_pairs_train=True)
+    assert len(parts["train"]) == 10 and bool((parts["train"].labels == 1).all())
+    no_val_negatives = pairs.subset([i for i, (s, y) in enumerate(zip(pairs.split, pairs.labels.tolist())) if s != "val" or y == 1])
+    with pytest.raises(DataError, match="the val split"):  # evaluation still needs both kinds
+        split_text_pairs(no_val_negatives, (0.8, 0.1, 0.1), 0, same_pairs_train=True)

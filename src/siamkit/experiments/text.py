@@ -20,6 +20,7 @@ from siamkit.data.splits import stratified_split
 from siamkit.data.text import TEXT_PAIR_DATASETS, TextPairs, read_text_pairs
 from siamkit.evaluation.text_baselines import TEXT_BASELINE_TITLES
 from siamkit.experiments.pipeline import train_and_calibrate, with_checkpoint_dir
+from siamkit.losses.names import IN_BATCH_LOSSES
 from siamkit.nn.encoders.text import Tokenizer
 from siamkit.nn.encoders.tokens import TextTokenizer
 from siamkit.nn.encoders.transformer import DEFAULT_MAX_LENGTH as TRANSFORMER_MAX_LENGTH
@@ -43,16 +44,24 @@ def load_text_pairs(config) -> TextPairs:
     return TEXT_PAIR_DATASETS[config.dataset]()
 
 
-def split_text_pairs(pairs: TextPairs, fractions: Sequence[float], seed: int) -> dict[str, TextPairs]:
+def split_text_pairs(
+    pairs: TextPairs, fractions: Sequence[float], seed: int, same_pairs_train: bool = False
+) -> dict[str, TextPairs]:
     """``{"train", "val", "test"}``: the source's own split when it has one, else a seeded split
-    stratified by pair label in ``fractions``."""
+    stratified by pair label in ``fractions``. Each part needs same (1) and different (0) pairs, but with
+    ``same_pairs_train`` (a loss with in-batch negatives, e.g. MNRL) training may hold same pairs only."""
     if pairs.split is not None:
         parts = {name: pairs.part(name) for name in ("train", "val", "test")}
     else:
         parts = dict(zip(("train", "val", "test"), (pairs.subset(i.tolist()) for i in stratified_split(pairs.labels, fractions, seed))))
     for name, part in parts.items():
+        if name == "train" and same_pairs_train and bool((part.labels == 1).any()):
+            continue
         if len(part) == 0 or len(torch.unique(part.labels)) < 2:
-            raise DataError(f"the {name} split of {pairs.name} needs same (1) and different (0) pairs; add pairs")
+            raise DataError(
+                f"the {name} split of {pairs.name} needs same (1) and different (0) pairs; add pairs"
+                + (" (with --loss mnrl or mnrl_symmetric, training needs only same pairs)" if name == "train" else "")
+            )
     return parts
 
 
@@ -99,7 +108,7 @@ def run_text_training(config, out_dir: str | Path) -> dict[str, Any]:
     check_text_encoder(config.encoder)
     out_dir = Path(out_dir)
     pairs = load_text_pairs(config)
-    parts = split_text_pairs(pairs, config.fractions, config.seed)
+    parts = split_text_pairs(pairs, config.fractions, config.seed, same_pairs_train=config.loss in IN_BATCH_LOSSES)
     model, tokenizer, max_length = build_text_model(config, parts["train"])
     config = replace(config, embedding_dim=model.encoder.embedding_dim)
     data = {name: part.to_pairs(tokenizer) for name, part in parts.items()}

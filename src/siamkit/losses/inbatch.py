@@ -36,7 +36,8 @@ class MultipleNegativesRankingLoss(nn.Module):
     the softmax runs over second texts only; ``symmetric=True`` adds the mirror term (each ``b_i`` picking its
     ``a_i`` among the first texts of the same pairs).
 
-    ``takes_pair_embeddings``: the trainer feeds it ``(embed(x1), embed(x2), labels)`` instead of pair scores.
+    ``takes_pair_embeddings``: the trainer feeds it ``(embed(x1), embed(x2), labels)`` instead of pair scores;
+    ``in_batch_negatives``: the batch's other pairs are the negatives, so it trains on same pairs alone.
 
     Args:
         scale: inverse temperature on the cosine similarities (20, sentence-transformers' default).
@@ -46,6 +47,7 @@ class MultipleNegativesRankingLoss(nn.Module):
     expects = "distance"
     metric = "cosine"
     takes_pair_embeddings = True
+    in_batch_negatives = True
 
     def __init__(self, scale: float = 20.0, symmetric: bool = False) -> None:
         super().__init__()

@@ -50,6 +50,9 @@ MARGIN_LOSSES = ("contrastive", "triplet", "cosine", "hinge", "proxy_anchor", "a
 # Losses on (embeddings [B, D], class ids [B]) batches, trained by fit_triplets on P×K batches.
 LABELLED_BATCH_LOSSES = tuple(name for name, cls in LOSSES.items() if getattr(cls, "takes_labelled_batch", False))
 
+# Losses on pair embeddings whose negatives are the batch's other pairs (MNRL): same pairs alone can train them.
+IN_BATCH_LOSSES = tuple(name for name, cls in LOSSES.items() if getattr(cls, "in_batch_negatives", False))
+
 # Losses with trainable per-class weights: built with the training split's class ids (``classes=``).
 CLASS_WEIGHT_LOSSES = tuple(name for name, cls in LOSSES.items() if getattr(cls, "has_class_weights", False))
 
