@@ -3,8 +3,8 @@
     PYTHONPATH=src nice -n 10 python scripts/wordnet_transformer.py --out runs/wordnet-minilm
     PYTHONPATH=src python scripts/wordnet_transformer.py --out /tmp/quick --quick     # a smoke run
     # more training words of the same split (val and test pairs unchanged; needs Debian's wordnet-base):
-    python scripts/make_wordnet_gloss.py --train-words 40000 --eval-words 0 --out runs/wordnet_train_40k.tsv.gz
-    PYTHONPATH=src python scripts/wordnet_transformer.py --out runs/wn-40k --train-file runs/wordnet_train_40k.tsv.gz \
+    python scripts/make_wordnet_gloss.py --train-words 36000 --eval-words 0 --out runs/wordnet_train_36k.tsv.gz
+    PYTHONPATH=src python scripts/wordnet_transformer.py --out runs/wn-36k --train-file runs/wordnet_train_36k.tsv.gz \
         --positives-only
 
 Exactly ``siamkit train --dataset wordnet-gloss --encoder minilm --loss mnrl_symmetric --epochs 1 --batch-size 64
@@ -17,7 +17,8 @@ negative, that one a hard one), calibrate the threshold on the 4,000 validation 
 The zero-shot row is the same encoder before fine-tuning, scored by the same code (``baselines.pretrained_zero_shot``);
 bag-of-words and TF-IDF cosine are the untrained text baselines. ``--train-file`` trains on another file's
 ``train`` rows (``make_wordnet_gloss.py --eval-words 0``: the same seeded word split, so its first 16,000 words are
-the bundled training words and no word or gloss of the bundled val / test pairs is among them; checked here);
+the bundled training words, and no word of the bundled val / test pairs is a training word, no gloss a training
+gloss; checked here);
 ``--positives-only`` keeps only same pairs (the other glosses of a batch are the negatives). Everything lands in
 ``--out`` (``metrics.json``, ``model.ckpt``, ``roc.png``).
 """
@@ -80,15 +81,18 @@ def with_training_pairs(
     bundled: text_data.TextPairs, train_file: Path | None, positives_only: bool, limit: int | None
 ) -> text_data.TextPairs:
     """The bundled pairs with their train rows taken from ``train_file`` (if given) and, with ``positives_only``,
-    only the same pairs among them; val and test rows unchanged. Refuses a file whose training words or glosses
-    occur in the bundled val or test pairs."""
+    only the same pairs among them; val and test rows unchanged. Refuses a file with a training word that is a val
+    or test word, or a training gloss that is a val or test gloss (as in the bundled split, a one-word gloss may
+    equal a word of another split)."""
     train = bundled.part("train")
     if train_file is not None:
         rows = text_data.read_text_pairs(train_file, ("word", "gloss"), "label", split_column="split", strict=True)
         train = rows.part("train")
         train = train.subset(range(min(len(train), limit or len(train))))
-        held = {t for part in ("val", "test") for t in bundled.part(part).texts()}
-        leaked = sorted(set(train.texts()) & held)
+        held = [bundled.part(part) for part in ("val", "test")]
+        leaked = sorted(set(train.text1) & {w for p in held for w in p.text1}) + sorted(
+            set(train.text2) & {g for p in held for g in p.text2}
+        )
         if leaked:
             raise DataError(f"{train_file} has {len(leaked)} words or glosses of the val / test pairs, e.g. {leaked[:3]}")
     if positives_only:
