@@ -127,6 +127,9 @@ RECIPES = {
         "conv-pooled-supcon-flip-rotation-classes": fashion(
             **conv_pooled(3136), augment=("flip",), rotation_classes=4, epochs=6
         ),
+        "conv-pooled-supcon-flip-rotation-classes-12-epochs": fashion(
+            **conv_pooled(3136), augment=("flip",), rotation_classes=4, epochs=12
+        ),
     },
     "digits": {
         "lenet-contrastive": digits(),  # the ExperimentConfig defaults

@@ -51,6 +51,8 @@ def test_quarter_turns_need_square_images_and_counts_are_named():
         rotated_classes(torch.rand(4, 1, 4, 6), torch.zeros(4, dtype=torch.long), 4, torch.Generator())
     turned, _ = rotated_classes(torch.rand(4, 1, 4, 6), torch.zeros(4, dtype=torch.long), 2, torch.Generator())
     assert turned.shape == (4, 1, 4, 6)  # half turns keep any shape
+    with pytest.raises(DataError, match="image batches"):
+        rotated_classes(torch.rand(4, 16), torch.zeros(4, dtype=torch.long), 2, torch.Generator())
     with pytest.raises(ConfigError, match="1, 2 or 4"):
         rotated_classes(torch.rand(4, 1, 4, 4), torch.zeros(4, dtype=torch.long), 3, torch.Generator())
     with pytest.raises(ConfigError, match=r"1 \(off\), 2 .* or 4"):

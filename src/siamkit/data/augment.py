@@ -140,7 +140,12 @@ def rotated_classes(
         raise ConfigError(f"rotation classes are 1, 2 or 4 turns per class, got {rotations}")
     if rotations == 1:
         return x, y
-    if x.ndim != 4 or (rotations == 4 and x.shape[-1] != x.shape[-2]):
+    if x.ndim != 4:
+        raise DataError(
+            f"rotation classes turn image batches [B, C, H, W], got items of shape {list(x.shape)}; train without "
+            "--rotation-classes for this data"
+        )
+    if rotations == 4 and x.shape[-1] != x.shape[-2]:
         raise DataError(
             f"4 rotation classes turn images [B, C, H, W] by 90°, which needs square images, got {list(x.shape)}; "
             "use 2 (0° and 180°) or resize the images to a square"

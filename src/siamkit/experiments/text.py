@@ -58,9 +58,10 @@ def split_text_pairs(
         if name == "train" and same_pairs_train and bool((part.labels == 1).any()):
             continue
         if len(part) == 0 or len(torch.unique(part.labels)) < 2:
+            hint = f" (with --loss {' or '.join(IN_BATCH_LOSSES)}, training needs only same pairs)"
             raise DataError(
                 f"the {name} split of {pairs.name} needs same (1) and different (0) pairs; add pairs"
-                + (" (with --loss mnrl or mnrl_symmetric, training needs only same pairs)" if name == "train" else "")
+                + (hint if name == "train" and not same_pairs_train else "")
             )
     return parts
 
