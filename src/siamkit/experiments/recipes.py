@@ -27,7 +27,7 @@ DATASET_RECIPES: dict[str, dict[str, Any]] = {
     },
     "fashion-mnist": {
         "encoder": "conv_pooled", "embedding_dim": 3136, "projection_dim": 64, "loss": "supcon", "augment": "flip",
-        "epochs": 6,
+        "rotation_classes": 4, "epochs": 12,
     },
     "glyphs": {"encoder": "small_cnn", "loss": "supcon", "embedding_dim": 64, "image_size": "32x32", "epochs": 3},
 }
