@@ -85,11 +85,11 @@ def with_training_pairs(
     or test word, or a training gloss that is a val or test gloss (as in the bundled split, a one-word gloss may
     equal a word of another split)."""
     train = bundled.part("train")
+    held = [bundled.part(part) for part in ("val", "test")]
     if train_file is not None:
         rows = text_data.read_text_pairs(train_file, ("word", "gloss"), "label", split_column="split", strict=True)
         train = rows.part("train")
         train = train.subset(range(min(len(train), limit or len(train))))
-        held = [bundled.part(part) for part in ("val", "test")]
         leaked = sorted(set(train.text1) & {w for p in held for w in p.text1}) + sorted(
             set(train.text2) & {g for p in held for g in p.text2}
         )
@@ -97,8 +97,7 @@ def with_training_pairs(
             raise DataError(f"{train_file} has {len(leaked)} words or glosses of the val / test pairs, e.g. {leaked[:3]}")
     if positives_only:
         train = train.subset([i for i, y in enumerate(train.labels.tolist()) if y == 1])
-    rest = [bundled.part(part) for part in ("val", "test")]
-    parts = [train, *rest]
+    parts = [train, *held]
     return text_data.TextPairs(
         [t for p in parts for t in p.text1], [t for p in parts for t in p.text2],
         torch.cat([p.labels for p in parts]), "wordnet-gloss",

@@ -17,6 +17,18 @@ from siamkit.training.config import TrainConfig
 torch.set_num_threads(1)
 
 
+class RecordingLoss(torch.nn.Module):
+    """A class loss that remembers the labels it was given (``seen``), then scores with ``loss``."""
+
+    def __init__(self, loss: torch.nn.Module) -> None:
+        super().__init__()
+        self.inner, self.seen = loss, []
+
+    def forward(self, embeddings, labels):
+        self.seen.append(labels.clone())
+        return self.inner(embeddings, labels)
+
+
 def load_module(path: Path) -> ModuleType:
     """A script or example outside the package (``scripts/``, ``examples/``), imported from its file."""
     spec = importlib.util.spec_from_file_location(path.stem, path)

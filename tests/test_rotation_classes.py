@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import RecordingLoss
 from torch import nn
 
 from siamkit.core.errors import ConfigError, DataError
@@ -70,22 +71,10 @@ def test_rotation_classes_need_class_ids_and_a_loss_without_per_class_weights():
                      TrainConfig(rotation_classes=4, progress=False))
 
 
-class Recording(nn.Module):
-    """A class loss that remembers the labels it was given."""
-
-    def __init__(self, loss: nn.Module) -> None:
-        super().__init__()
-        self.inner, self.seen = loss, []
-
-    def forward(self, embeddings, labels):
-        self.seen.append(labels.clone())
-        return self.inner(embeddings, labels)
-
-
 def test_training_batches_are_turned_and_relabelled_validation_batches_are_not():
     torch.manual_seed(0)
     net = TripletNet(build_encoder("conv_pooled", (1, 8, 8), 512), "cosine")
-    loss = Recording(SupConLoss())
+    loss = RecordingLoss(SupConLoss())
     module = TripletModule(net, loss, TrainConfig(rotation_classes=4))
     module.log = lambda *args, **kwargs: None
     x, y = digits().x[:16], torch.arange(16) // 4

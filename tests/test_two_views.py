@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import RecordingLoss
 from pytorch_metric_learning import losses as pml
 from torch import nn
 
@@ -77,22 +78,10 @@ def test_the_instance_term_needs_augmentation_a_labelled_batch_loss_and_a_valid_
             PairDataset(data, 32), None, TrainConfig(instance_weight=1.0, augment=("shift",), progress=False))
 
 
-class Recording(nn.Module):
-    """A class loss that remembers the labels it was given."""
-
-    def __init__(self, loss: nn.Module) -> None:
-        super().__init__()
-        self.inner, self.seen = loss, []
-
-    def forward(self, embeddings, labels):
-        self.seen.append(labels.clone())
-        return self.inner(embeddings, labels)
-
-
 def test_a_training_batch_is_scored_as_two_augmented_views_and_validation_as_it_is():
     torch.manual_seed(0)
     net = TripletNet(build_encoder("conv_pooled", (1, 8, 8), 512), "cosine")
-    loss = Recording(SupConLoss())
+    loss = RecordingLoss(SupConLoss())
     module = TripletModule(net, loss, TrainConfig(instance_weight=0.5, augment=("shift",)), ProjectionHead(512, 16))
     module.log = lambda *args, **kwargs: None
     drawn = []

@@ -205,7 +205,7 @@ def fit_triplets(
     if not getattr(loss, "takes_labelled_batch", False):
         raise ConfigError(f"{type(loss).__name__} trains on pairs, not on class-labelled batches; train it with fit")
     check_items_per_class(items_per_class)
-    if config.rotation_classes != 1 and list(loss.parameters()):
+    if config.rotation_classes != 1 and getattr(loss, "has_class_weights", False):
         raise ConfigError(
             f"{type(loss).__name__} keeps weights per training class, and rotation_classes makes new classes it has "
             "no weights for; use a loss without class weights (supcon, ntxent, triplet, multi_similarity, circle) "
